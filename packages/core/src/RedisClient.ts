@@ -1,0 +1,590 @@
+/**
+ * `RedisClient` is the one service effect-pulse needs: a narrow, typed surface
+ * over the Redis commands that streams, readers and sinks use. Two layers
+ * provide it: `RedisLayer` (from `@effect-pulse/redis-layer`, over ioredis)
+ * and `InMemoryRedis.layer` (in memory, for tests and demos).
+ *
+ * Every method fails only with a `RedisError`. Replies are decoded into plain
+ * values; stream field values stay bytes (`Uint8Array`) end to end.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const redis = yield* RedisClient.RedisClient
+ *   const id = yield* redis.xadd("pulse:stream:orders", [["n", "created"], ["p", "{}"]])
+ *   return yield* redis.xrange("pulse:stream:orders", "-", "+")
+ * }).pipe(Effect.provide(InMemoryRedis.layer))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { Effect, Scope } from "effect"
+import { Context } from "effect"
+import type { RedisConnectionError, RedisError } from "./Errors.js"
+
+/**
+ * The field/value pairs of a stream entry, in the order Redis stores them.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const fields: RedisClient.Fields = [["n", new TextEncoder().encode("created")]]
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Fields = ReadonlyArray<readonly [field: string, value: Uint8Array]>
+
+/**
+ * Field/value pairs to write: values may be given as strings (UTF-8) or bytes.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const fields: RedisClient.FieldsInput = [["n", "created"], ["p", new Uint8Array([1, 2])]]
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FieldsInput = ReadonlyArray<readonly [field: string, value: Uint8Array | string]>
+
+/**
+ * One stream entry: its ID (`<milliseconds>-<sequence>`) and its fields.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const entry: RedisClient.StreamEntry = { id: "1700000000000-0", fields: [] }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamEntry {
+  readonly id: string
+  readonly fields: Fields
+}
+
+/**
+ * An entry of a consumer's pending list whose stream entry has since been
+ * deleted: Redis reports it with no fields when a consumer re-reads its own
+ * history (`XREADGROUP ... 0`).
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const gone: RedisClient.DeletedEntry = { id: "1-0", fields: null }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeletedEntry {
+  readonly id: string
+  readonly fields: null
+}
+
+/**
+ * The entries one read returned for one stream key.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const read: RedisClient.StreamRead = { key: "pulse:stream:orders", entries: [] }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamRead<Entry = StreamEntry> {
+  readonly key: string
+  readonly entries: ReadonlyArray<Entry>
+}
+
+/**
+ * A stream key and the ID to read after (`XREAD`), or `">"` / an ID for
+ * `XREADGROUP`.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const cursor: RedisClient.StreamCursor = { key: "pulse:stream:orders", id: "0-0" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamCursor {
+  readonly key: string
+  readonly id: string
+}
+
+/**
+ * `MAXLEN` trimming: keep about (`approximate: true`, Redis's `~`) or exactly
+ * `maxLen` entries.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const trim: RedisClient.Trim = { maxLen: 1000, approximate: true }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Trim {
+  readonly maxLen: number
+  readonly approximate: boolean
+}
+
+/**
+ * Options of `XADD`.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const options: RedisClient.AddOptions = { trim: { maxLen: 1000, approximate: true }, noMkStream: true }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AddOptions {
+  /** The entry ID; `"*"` (the default) lets Redis pick the next one. */
+  readonly id?: string | undefined
+  readonly trim?: Trim | undefined
+  /** Do not create the stream: the add returns `null` when the key is missing. */
+  readonly noMkStream?: boolean | undefined
+}
+
+/**
+ * Options of a non-blocking `XREAD`.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const options: RedisClient.ReadOptions = { count: 100 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReadOptions {
+  readonly count?: number | undefined
+}
+
+/**
+ * Options of a non-blocking `XREADGROUP`.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const options: RedisClient.GroupReadOptions = { count: 100, noAck: true }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GroupReadOptions extends ReadOptions {
+  readonly noAck?: boolean | undefined
+}
+
+/**
+ * How long a blocking read waits for entries, in milliseconds; `0` waits
+ * forever (until an entry arrives or the connection's scope closes).
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const options: RedisClient.BlockOptions = { count: 100, blockMillis: 5000 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BlockOptions extends ReadOptions {
+  readonly blockMillis: number
+}
+
+/**
+ * The reply of `XPENDING key group`: the group's pending list in summary.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const empty: RedisClient.PendingSummary = { count: 0, smallestId: null, largestId: null, consumers: [] }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PendingSummary {
+  readonly count: number
+  readonly smallestId: string | null
+  readonly largestId: string | null
+  readonly consumers: ReadonlyArray<{ readonly name: string; readonly count: number }>
+}
+
+/**
+ * One entry of a pending list (`XPENDING key group start end count`).
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const pending: RedisClient.PendingEntry = { id: "1-0", consumer: "c1", idleMillis: 12, deliveries: 1 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PendingEntry {
+  readonly id: string
+  readonly consumer: string
+  readonly idleMillis: number
+  readonly deliveries: number
+}
+
+/**
+ * The range query of `XPENDING`.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const query: RedisClient.PendingRange = { start: "-", end: "+", count: 10, minIdleMillis: 20_000 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PendingRange {
+  readonly start: string
+  readonly end: string
+  readonly count: number
+  readonly consumer?: string | undefined
+  readonly minIdleMillis?: number | undefined
+}
+
+/**
+ * The reply of `XAUTOCLAIM`: where the next scan starts (`"0-0"` when the scan
+ * is complete), the entries now owned by the claiming consumer, and the IDs
+ * that were pending but whose entries no longer exist (removed from the
+ * pending list by the call).
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const done: RedisClient.AutoClaimResult = { next: "0-0", entries: [], deletedIds: [] }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AutoClaimResult {
+  readonly next: string
+  readonly entries: ReadonlyArray<StreamEntry>
+  readonly deletedIds: ReadonlyArray<string>
+}
+
+/**
+ * One consumer group, as `XINFO GROUPS` reports it.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const group: RedisClient.GroupInfo = { name: "billing", consumers: 2, pending: 0, lastDeliveredId: "0-0" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GroupInfo {
+  readonly name: string
+  readonly consumers: number
+  readonly pending: number
+  readonly lastDeliveredId: string
+}
+
+/**
+ * One consumer of a group, as `XINFO CONSUMERS` reports it.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const consumer: RedisClient.ConsumerInfo = { name: "c1", pending: 3, idleMillis: 40 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConsumerInfo {
+  readonly name: string
+  readonly pending: number
+  readonly idleMillis: number
+}
+
+/**
+ * A stream's summary, as `XINFO STREAM` reports it.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const info: RedisClient.StreamInfo = { length: 0, lastGeneratedId: "0-0", groups: 0 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamInfo {
+  readonly length: number
+  readonly lastGeneratedId: string
+  readonly groups: number
+}
+
+/**
+ * Options of `SET`.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const lease: RedisClient.SetOptions = { onlyIfMissing: true, expireMillis: 5000 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SetOptions {
+  /** `NX`: set only when the key does not exist. */
+  readonly onlyIfMissing?: boolean | undefined
+  /** `PX`: expire the key after this many milliseconds. */
+  readonly expireMillis?: number | undefined
+}
+
+/**
+ * The condition of `PEXPIRE`: `NX` sets an expiry only on a key without one,
+ * `XX` only on a key with one, `GT`/`LT` only when the new expiry is later /
+ * earlier.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const once: RedisClient.ExpireCondition = "NX"
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExpireCondition = "NX" | "XX" | "GT" | "LT"
+
+/**
+ * A connection reserved for blocking reads, so that a read waiting on Redis
+ * never holds up adds and acks on the shared connection. Closing the scope it
+ * was acquired in aborts a read in progress at once, even one that blocks
+ * forever. Interrupting the fiber of a blocked read aborts it as well.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RedisClient } from "@effect-pulse/core"
+ *
+ * const waitForNext = Effect.gen(function*() {
+ *   const redis = yield* RedisClient.RedisClient
+ *   const connection = yield* redis.blockingConnection
+ *   return yield* connection.xread([{ key: "pulse:stream:orders", id: "$" }], { blockMillis: 0 })
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BlockingConnection {
+  /** `XREAD [COUNT n] BLOCK ms STREAMS ...`; an empty array when the block timed out. */
+  readonly xread: (
+    streams: ReadonlyArray<StreamCursor>,
+    options: BlockOptions
+  ) => Effect.Effect<ReadonlyArray<StreamRead>, RedisError>
+  /** `XREADGROUP GROUP g c [COUNT n] BLOCK ms [NOACK] STREAMS ...`; an empty array when the block timed out. */
+  readonly xreadgroup: (
+    group: string,
+    consumer: string,
+    streams: ReadonlyArray<StreamCursor>,
+    options: BlockOptions & GroupReadOptions
+  ) => Effect.Effect<ReadonlyArray<StreamRead<StreamEntry | DeletedEntry>>, RedisError>
+}
+
+/**
+ * The Redis commands effect-pulse uses. Method names follow the Redis command
+ * names so that a reader who knows Redis knows the service.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RedisClient } from "@effect-pulse/core"
+ *
+ * const lastId = (key: string) =>
+ *   Effect.flatMap(RedisClient.RedisClient.asEffect(), (redis) => redis.xinfoStream(key)).pipe(
+ *     Effect.map((info) => info.lastGeneratedId)
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** `XADD`; `null` only when `noMkStream` is set and the key does not exist. */
+  readonly xadd: (key: string, fields: FieldsInput, options?: AddOptions) => Effect.Effect<string | null, RedisError>
+  /**
+   * Many `XADD`s to one key in a single round trip, each with the same trim,
+   * as if sent one after the other with nothing in between; returns the IDs
+   * in order. An empty batch sends nothing and returns `[]`.
+   */
+  readonly xaddAll: (
+    key: string,
+    entries: ReadonlyArray<FieldsInput>,
+    options?: { readonly trim?: Trim | undefined }
+  ) => Effect.Effect<ReadonlyArray<string>, RedisError>
+  /** `XRANGE key start end [COUNT n]`. */
+  readonly xrange: (
+    key: string,
+    start: string,
+    end: string,
+    count?: number
+  ) => Effect.Effect<ReadonlyArray<StreamEntry>, RedisError>
+  /** `XREVRANGE key end start [COUNT n]`. */
+  readonly xrevrange: (
+    key: string,
+    end: string,
+    start: string,
+    count?: number
+  ) => Effect.Effect<ReadonlyArray<StreamEntry>, RedisError>
+  /** `XLEN`. */
+  readonly xlen: (key: string) => Effect.Effect<number, RedisError>
+  /** `XDEL`; the number of entries deleted. */
+  readonly xdel: (key: string, ids: ReadonlyArray<string>) => Effect.Effect<number, RedisError>
+  /** `XINFO STREAM` (fails with `ERR` when the key does not exist). */
+  readonly xinfoStream: (key: string) => Effect.Effect<StreamInfo, RedisError>
+  /** Non-blocking `XREAD`; an empty array when no stream has new entries. */
+  readonly xread: (
+    streams: ReadonlyArray<StreamCursor>,
+    options?: ReadOptions
+  ) => Effect.Effect<ReadonlyArray<StreamRead>, RedisError>
+  /** Non-blocking `XREADGROUP`; an empty array when nothing is new. */
+  readonly xreadgroup: (
+    group: string,
+    consumer: string,
+    streams: ReadonlyArray<StreamCursor>,
+    options?: GroupReadOptions
+  ) => Effect.Effect<ReadonlyArray<StreamRead<StreamEntry | DeletedEntry>>, RedisError>
+  /** `XACK`; the number of entries acknowledged. */
+  readonly xack: (key: string, group: string, ids: ReadonlyArray<string>) => Effect.Effect<number, RedisError>
+  /** `XCLAIM key group consumer min-idle ids...`; the entries claimed (deleted entries are dropped). */
+  readonly xclaim: (
+    key: string,
+    group: string,
+    consumer: string,
+    minIdleMillis: number,
+    ids: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<StreamEntry>, RedisError>
+  /** `XAUTOCLAIM key group consumer min-idle start [COUNT n]`. */
+  readonly xautoclaim: (
+    key: string,
+    group: string,
+    consumer: string,
+    minIdleMillis: number,
+    start: string,
+    count?: number
+  ) => Effect.Effect<AutoClaimResult, RedisError>
+  /** `XPENDING key group`. */
+  readonly xpending: (key: string, group: string) => Effect.Effect<PendingSummary, RedisError>
+  /** `XPENDING key group [IDLE ms] start end count [consumer]`. */
+  readonly xpendingRange: (
+    key: string,
+    group: string,
+    range: PendingRange
+  ) => Effect.Effect<ReadonlyArray<PendingEntry>, RedisError>
+  /** `XGROUP CREATE key group id [MKSTREAM]`. */
+  readonly xgroupCreate: (
+    key: string,
+    group: string,
+    id: string,
+    options?: { readonly mkStream?: boolean | undefined }
+  ) => Effect.Effect<void, RedisError>
+  /** `XGROUP DESTROY`; whether the group existed. */
+  readonly xgroupDestroy: (key: string, group: string) => Effect.Effect<boolean, RedisError>
+  /** `XGROUP CREATECONSUMER`; whether the consumer was created (false if it existed). */
+  readonly xgroupCreateConsumer: (key: string, group: string, consumer: string) => Effect.Effect<boolean, RedisError>
+  /** `XGROUP DELCONSUMER`; the number of pending entries the consumer had (they are dropped). */
+  readonly xgroupDelConsumer: (key: string, group: string, consumer: string) => Effect.Effect<number, RedisError>
+  /** `XGROUP SETID key group id`. */
+  readonly xgroupSetId: (key: string, group: string, id: string) => Effect.Effect<void, RedisError>
+  /** `XINFO GROUPS`. */
+  readonly xinfoGroups: (key: string) => Effect.Effect<ReadonlyArray<GroupInfo>, RedisError>
+  /** `XINFO CONSUMERS`. */
+  readonly xinfoConsumers: (key: string, group: string) => Effect.Effect<ReadonlyArray<ConsumerInfo>, RedisError>
+  /** `DEL`; the number of keys removed. */
+  readonly del: (keys: ReadonlyArray<string>) => Effect.Effect<number, RedisError>
+  /** `EXISTS`; how many of the keys exist. */
+  readonly exists: (keys: ReadonlyArray<string>) => Effect.Effect<number, RedisError>
+  /** `PEXPIRE key ms [NX|XX|GT|LT]`; whether the expiry was set. */
+  readonly pexpire: (key: string, millis: number, condition?: ExpireCondition) => Effect.Effect<boolean, RedisError>
+  /** `PTTL`: milliseconds left, `-1` for a key without expiry, `-2` for a missing key. */
+  readonly pttl: (key: string) => Effect.Effect<number, RedisError>
+  /** `SET key value [NX] [PX ms]`; whether the value was set. */
+  readonly set: (key: string, value: string, options?: SetOptions) => Effect.Effect<boolean, RedisError>
+  /** `GET`; `null` for a missing key. */
+  readonly get: (key: string) => Effect.Effect<string | null, RedisError>
+  /** `HSET key field value`; the number of fields added (0 when one was overwritten). */
+  readonly hset: (key: string, field: string, value: string) => Effect.Effect<number, RedisError>
+  /** `HGETALL`; an empty record for a missing key. */
+  readonly hgetall: (key: string) => Effect.Effect<Readonly<Record<string, string>>, RedisError>
+  /** `HDEL`; the number of fields removed. */
+  readonly hdel: (key: string, fields: ReadonlyArray<string>) => Effect.Effect<number, RedisError>
+  /**
+   * A dedicated connection for blocking reads, released (and any read on it
+   * aborted) when the scope closes.
+   */
+  readonly blockingConnection: Effect.Effect<BlockingConnection, RedisConnectionError, Scope.Scope>
+}
+
+/**
+ * The service key of the Redis client.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ *
+ * const length = Effect.gen(function*() {
+ *   const redis = yield* RedisClient.RedisClient
+ *   return yield* redis.xlen("pulse:stream:orders")
+ * }).pipe(Effect.provide(InMemoryRedis.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class RedisClient extends Context.Service<RedisClient, Service>()("@effect-pulse/core/RedisClient") {}
