@@ -11,14 +11,50 @@
  */
 export * as Errors from "./Errors.js"
 /**
+ * Events as readers and sinks hand them out.
+ *
+ * @since 0.1.0
+ */
+export * as Event from "./Event.js"
+/**
+ * Named streams of events: add, remove, destroy, and open readers and sinks.
+ *
+ * @since 0.1.0
+ */
+export * as EventStream from "./EventStream.js"
+/**
  * The `RedisClient` service in memory, with Redis's semantics, for tests and demos.
  *
  * @since 0.1.0
  */
 export * as InMemoryRedis from "./InMemoryRedis.js"
 /**
+ * Typed payloads checked by a `Schema`.
+ *
+ * @since 0.1.0
+ */
+export * as Payload from "./Payload.js"
+/**
+ * Readers: every event after a start position, for each reader.
+ *
+ * @since 0.1.0
+ */
+export * as Reader from "./Reader.js"
+/**
  * The Redis commands effect-pulse needs, as an Effect service.
  *
  * @since 0.1.0
  */
 export * as RedisClient from "./RedisClient.js"
+/**
+ * Start positions of readers and sinks.
+ *
+ * @since 0.1.0
+ */
+export * as StartAt from "./StartAt.js"
+/**
+ * Topic matchers for pub/sub over a stream.
+ *
+ * @since 0.1.0
+ */
+export * as Topic from "./Topic.js"

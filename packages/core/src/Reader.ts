@@ -1,0 +1,274 @@
+/**
+ * Readers: each reader sees every event of its streams after its start
+ * position, in stream order per stream, independently of every other reader.
+ *
+ * A reader is a scoped resource. Its polling starts with the first run of
+ * `events` or the first `subscribe`, and stops when its scope closes or
+ * `close` is called; a blocked read is aborted at once.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Event, EventStream, InMemoryRedis, StartAt } from "@effect-pulse/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const orders = yield* EventStream.make("orders")
+ *   yield* orders.add("created", '{"id":1}')
+ *   const reader = yield* orders.reader({ start: StartAt.oldest })
+ *   const [event] = yield* reader.events.pipe(Stream.take(1), Stream.runCollect)
+ *   yield* Effect.log(event.eventName, Event.text(event))
+ * }).pipe(Effect.scoped, Effect.provide(InMemoryRedis.layer))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { Stream } from "effect"
+import { Deferred, Effect, Exit, Metric, Option, Scope } from "effect"
+import type { InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
+import type { Event } from "./Event.js"
+import type { EventStream } from "./EventStream.js"
+import { toEvent } from "./internal/entries.js"
+import { eventsRead, forStream } from "./internal/metrics.js"
+import type { ReadOptions } from "./internal/readOptions.js"
+import { resolveReadOptions } from "./internal/readOptions.js"
+import { retryWhileDisconnected } from "./internal/retry.js"
+import { startCursor } from "./internal/startCursor.js"
+import * as Subscribers from "./internal/subscribers.js"
+import type { BlockingConnection, Service as RedisService, StreamCursor, StreamEntry } from "./RedisClient.js"
+import * as StartAt from "./StartAt.js"
+
+/**
+ * How a reader's streams fail. Lost connections are retried with backoff and
+ * never end a stream; a command Redis refuses (for instance `WRONGTYPE` when
+ * the key was overwritten with another type) does.
+ *
+ * @example
+ * ```ts
+ * import type { Reader } from "@effect-pulse/core"
+ *
+ * const describe = (error: Reader.ReaderError) => `${error._tag}: ${error.message}`
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ReaderError = RedisError
+
+/**
+ * Reader options. `start` defaults to `StartAt.newest`, `blockDuration` (how
+ * long one poll waits on Redis; `0` waits forever) to 5 seconds, `maxPolled`
+ * (events per poll) and `bufferSize` (events held per stream consumer) to
+ * 1000, `topic` to every topic.
+ *
+ * @example
+ * ```ts
+ * import { StartAt, Topic } from "@effect-pulse/core"
+ * import type { Reader } from "@effect-pulse/core"
+ *
+ * const options: Reader.Options = { start: StartAt.oldest, topic: Topic.glob("eu.*"), bufferSize: 100 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends ReadOptions {}
+
+/**
+ * A stream reader.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { EventStream } from "@effect-pulse/core"
+ *
+ * const twoCopies = Effect.gen(function*() {
+ *   const orders = yield* EventStream.make("orders")
+ *   const reader = yield* orders.reader()
+ *   const audit = yield* reader.subscribe // receives a copy of every event, as `events` does
+ *   return Stream.merge(reader.events, audit)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reader {
+  /**
+   * The reader's own stream. Successive runs continue where the last one
+   * stopped; concurrent runs share the events between them. Nothing read is
+   * dropped while the reader is open: up to `bufferSize` events wait in
+   * memory, and polling pauses while that buffer is full.
+   */
+  readonly events: Stream.Stream<Event, ReaderError>
+  /**
+   * A further, independent stream that receives a copy of every event read
+   * after this call, until the scope closes (Go Pulse's `Subscribe`).
+   */
+  readonly subscribe: Effect.Effect<Stream.Stream<Event, ReaderError>, never, Scope.Scope>
+  /**
+   * Reads one more stream. `start` defaults to the reader's own start
+   * option. Does nothing if the stream is already read.
+   */
+  readonly addStream: (
+    stream: EventStream,
+    options?: { readonly start?: StartAt.StartAt | undefined }
+  ) => Effect.Effect<void, InvalidOption | RedisError>
+  /** Stops reading a stream. Does nothing if the stream is not read. */
+  readonly removeStream: (stream: EventStream) => Effect.Effect<void>
+  /** Stops polling and ends the reader's streams. Safe to call more than once. */
+  readonly close: Effect.Effect<void>
+  /** Whether the reader was closed. */
+  readonly isClosed: Effect.Effect<boolean>
+  /** The names of the streams being read. */
+  readonly streamNames: Effect.Effect<ReadonlyArray<string>>
+  /** How many events wait in the reader's buffers now (for monitoring). */
+  readonly bufferedEvents: Effect.Effect<number>
+}
+
+/** What a reader knows of each stream it reads. */
+interface StreamState {
+  readonly name: string
+  cursor: string
+  readonly readCounter: ReturnType<typeof forStream>
+}
+
+/**
+ * Creates a reader of `stream`; used by `EventStream.reader`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { EventStream, Reader, RedisClient } from "@effect-pulse/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const redis = yield* RedisClient.RedisClient
+ *   const orders = yield* EventStream.make("orders")
+ *   return yield* Reader.make(redis, orders, {})
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = Effect.fnUntraced(function* (
+  redis: RedisService,
+  stream: EventStream,
+  options?: Options
+): Effect.fn.Return<Reader, InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope> {
+  const resolved = yield* resolveReadOptions(options)
+  const readerId = crypto.randomUUID().slice(0, 8)
+  const streams = new Map<string, StreamState>()
+  const cursorOf = Effect.fnUntraced(function* (key: string, start: StartAt.StartAt) {
+    return yield* startCursor(redis, key, start)
+  })
+  streams.set(stream.key, {
+    name: stream.name,
+    cursor: yield* cursorOf(stream.key, resolved.start),
+    readCounter: forStream(eventsRead, stream.name)
+  })
+
+  const parentScope = yield* Effect.scope
+  const scope = yield* Scope.fork(parentScope, "sequential")
+  const subscribers = yield* Subscribers.make<ReaderError>(resolved.bufferSize)
+  let closed = false
+  // Completed (and replaced) whenever the set of streams changes, so that a
+  // poll blocked on the old set gives way to one on the new set.
+  let streamsChanged = Deferred.makeUnsafe<void>()
+  const signalStreamsChanged = Effect.suspend(() => {
+    const changed = streamsChanged
+    streamsChanged = Deferred.makeUnsafe<void>()
+    return Deferred.succeed(changed, undefined)
+  })
+
+  const annotations = { stream: stream.name, reader: readerId }
+
+  const publish = Effect.fnUntraced(function* (state: StreamState, entries: ReadonlyArray<StreamEntry>) {
+    const events: Array<Event> = []
+    for (const entry of entries) {
+      const event = toEvent(state.name, undefined, entry)
+      if (resolved.topic.test(event.topic ?? "")) events.push(event)
+    }
+    yield* Metric.update(state.readCounter, entries.length)
+    yield* subscribers.publish(events)
+  })
+
+  const pollOnce = (connection: BlockingConnection) =>
+    Effect.gen(function* () {
+      const room = yield* subscribers.awaitRoom
+      const changed = streamsChanged
+      if (streams.size === 0) return yield* Deferred.await(changed)
+      const cursors: Array<StreamCursor> = []
+      for (const [key, state] of streams) cursors.push({ key, id: state.cursor })
+      // COUNT applies per stream: split the room so the buffers never overflow.
+      const count = Math.max(1, Math.min(resolved.maxPolled, Math.floor(room / cursors.length)))
+      const reads = yield* Effect.raceFirst(
+        Effect.map(connection.xread(cursors, { count, blockMillis: resolved.blockMillis }), Option.some),
+        Effect.as(Deferred.await(changed), Option.none())
+      )
+      if (Option.isNone(reads)) return
+      for (const read of reads.value) {
+        const state = streams.get(read.key)
+        if (state === undefined || read.entries.length === 0) continue
+        state.cursor = read.entries[read.entries.length - 1]!.id
+        yield* publish(state, read.entries)
+      }
+    })
+
+  // The blocking connection belongs to the polling fiber: interrupting the
+  // fiber aborts a blocked read and releases the connection.
+  const poll = Effect.gen(function* () {
+    yield* subscribers.firstConsumer
+    yield* Effect.logDebug("reader polling starts")
+    const connection = yield* retryWhileDisconnected(redis.blockingConnection)
+    return yield* Effect.forever(retryWhileDisconnected(pollOnce(connection)))
+  }).pipe(
+    Effect.scoped,
+    Effect.catch((error) =>
+      Effect.andThen(Effect.logError("reader stopped on a Redis error", error), subscribers.fail(error))
+    ),
+    Effect.annotateLogs(annotations)
+  )
+  yield* Scope.addFinalizer(
+    scope,
+    Effect.suspend(() => {
+      closed = true
+      return subscribers.close
+    })
+  )
+  yield* Effect.forkIn(poll, scope)
+
+  const close = Effect.suspend(() => {
+    if (closed) return Effect.void
+    closed = true
+    return Scope.close(scope, Exit.void).pipe(
+      Effect.andThen(Effect.logDebug("reader closed")),
+      Effect.annotateLogs(annotations)
+    )
+  })
+
+  const addStream = Effect.fnUntraced(function* (
+    added: EventStream,
+    addOptions?: { readonly start?: StartAt.StartAt | undefined }
+  ) {
+    const start = yield* StartAt.validate(addOptions?.start ?? resolved.start)
+    if (closed || streams.has(added.key)) return
+    const cursor = yield* cursorOf(added.key, start)
+    if (closed || streams.has(added.key)) return
+    streams.set(added.key, { name: added.name, cursor, readCounter: forStream(eventsRead, added.name) })
+    yield* signalStreamsChanged
+  })
+
+  const removeStream = (removed: EventStream) =>
+    Effect.suspend(() => (streams.delete(removed.key) ? signalStreamsChanged : Effect.void))
+
+  return {
+    events: subscribers.events,
+    subscribe: subscribers.subscribe,
+    addStream,
+    removeStream,
+    close,
+    isClosed: Effect.sync(() => closed),
+    streamNames: Effect.sync(() => Array.from(streams.values(), (state) => state.name)),
+    bufferedEvents: Effect.sync(subscribers.buffered)
+  } satisfies Reader
+})

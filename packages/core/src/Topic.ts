@@ -1,0 +1,235 @@
+/**
+ * Topic matchers: pub/sub on top of a stream. A producer tags an event with a
+ * topic; a reader, a sink or a `Stream.filter` keeps the events whose topic a
+ * matcher accepts. Matching happens in the client: the stream keeps every
+ * event, and other readers and sinks still see them all.
+ *
+ * An event added without a topic has the topic `""` for matching purposes,
+ * as in Go Pulse.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { type Event, EventStream, Topic } from "@effect-pulse/core"
+ *
+ * const europeanOrders = Effect.gen(function*() {
+ *   const orders = yield* EventStream.make("orders")
+ *   const reader = yield* orders.reader({ topic: Topic.glob("eu.*") })
+ *   return reader.events
+ * })
+ * // or, on any stream of events:
+ * const onlyEu = <E, R>(events: Stream.Stream<Event.Event, E, R>) => events.pipe(Stream.filter(Topic.matches(Topic.exact("eu"))))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import { dual } from "effect/Function"
+import { InvalidTopicPattern } from "./Errors.js"
+import type { Event } from "./Event.js"
+
+/**
+ * A topic matcher. `description` says what it matches, for logs and errors.
+ * A matcher built from an invalid regular expression carries the reason in
+ * `invalid`; readers and sinks refuse it with `InvalidTopicPattern`.
+ *
+ * @example
+ * ```ts
+ * import { Topic } from "@effect-pulse/core"
+ *
+ * const matcher: Topic.Matcher = Topic.exact("eu")
+ * matcher.test("eu") // true
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Matcher {
+  readonly _tag: "Exact" | "Regex" | "Glob" | "Predicate" | "Any"
+  readonly description: string
+  readonly test: (topic: string) => boolean
+  readonly invalid?: InvalidTopicPattern | undefined
+}
+
+/**
+ * What the `topic` option of readers and sinks accepts: a matcher, a string
+ * for an exact topic, or a regular expression.
+ *
+ * @example
+ * ```ts
+ * import type { Topic } from "@effect-pulse/core"
+ *
+ * const options: ReadonlyArray<Topic.Input> = ["eu", /^eu\./, Topic.glob("eu.*")]
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Input = Matcher | string | RegExp
+
+/**
+ * Matches one topic exactly.
+ *
+ * @example
+ * ```ts
+ * import { Topic } from "@effect-pulse/core"
+ *
+ * Topic.exact("eu").test("eu.fr") // false
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const exact = (topic: string): Matcher => ({
+  _tag: "Exact",
+  description: `topic ${JSON.stringify(topic)}`,
+  test: (candidate) => candidate === topic
+})
+
+/**
+ * Matches topics against a regular expression, given as a `RegExp` or as its
+ * source. The `g` and `y` flags are dropped, since they would make matching
+ * depend on earlier matches. An invalid source gives a matcher that readers
+ * and sinks refuse with `InvalidTopicPattern` (see {@link validate}).
+ *
+ * @example
+ * ```ts
+ * import { Topic } from "@effect-pulse/core"
+ *
+ * Topic.regex("^orders\\.(eu|us)$").test("orders.eu") // true
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const regex = (pattern: RegExp | string): Matcher => {
+  const source = typeof pattern === "string" ? pattern : pattern.source
+  const flags = typeof pattern === "string" ? "" : pattern.flags.replace(/[gy]/g, "")
+  let compiled: RegExp
+  try {
+    compiled = new RegExp(source, flags)
+  } catch (error) {
+    const invalid = new InvalidTopicPattern({ pattern: source, message: (error as Error).message })
+    return { _tag: "Regex", description: `topics matching /${source}/ (invalid)`, test: () => false, invalid }
+  }
+  return { _tag: "Regex", description: `topics matching ${String(compiled)}`, test: (topic) => compiled.test(topic) }
+}
+
+const globSpecial = /[.+^${}()|[\]\\?]/g
+
+/**
+ * Matches topics against a glob: `*` stands for any run of characters within
+ * one dot-separated segment (so `orders.*` matches `orders.eu` but not
+ * `orders.eu.fr`), `**` for any run of characters across segments. Every
+ * other character, `?` included, matches itself.
+ *
+ * @example
+ * ```ts
+ * import { Topic } from "@effect-pulse/core"
+ *
+ * Topic.glob("orders.*").test("orders.eu") // true
+ * Topic.glob("orders.**").test("orders.eu.fr") // true
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const glob = (pattern: string): Matcher => {
+  const source = pattern
+    .split("**")
+    .map((part) => part.replace(globSpecial, "\\$&").replaceAll("*", "[^.]*"))
+    .join(".*")
+  const compiled = new RegExp(`^${source}$`)
+  return { _tag: "Glob", description: `topics like ${JSON.stringify(pattern)}`, test: (topic) => compiled.test(topic) }
+}
+
+/**
+ * Matches the topics for which `f` returns true.
+ *
+ * @example
+ * ```ts
+ * import { Topic } from "@effect-pulse/core"
+ *
+ * const shortTopics = Topic.predicate((topic) => topic.length <= 3)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const predicate = (f: (topic: string) => boolean, description = "topics accepted by a predicate"): Matcher => ({
+  _tag: "Predicate",
+  description,
+  test: f
+})
+
+/**
+ * Matches every event, with or without a topic. The default of readers and
+ * sinks.
+ *
+ * @example
+ * ```ts
+ * import { Topic } from "@effect-pulse/core"
+ *
+ * Topic.any.test("") // true
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const any: Matcher = { _tag: "Any", description: "every topic", test: () => true }
+
+/**
+ * Turns the `topic` option of readers and sinks into a matcher: a string is
+ * an exact topic, a `RegExp` a {@link regex}.
+ *
+ * @example
+ * ```ts
+ * import { Topic } from "@effect-pulse/core"
+ *
+ * Topic.fromInput("eu")._tag // "Exact"
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromInput = (input: Input): Matcher =>
+  typeof input === "string" ? exact(input) : input instanceof RegExp ? regex(input) : input
+
+/**
+ * Succeeds with the matcher, or fails with `InvalidTopicPattern` when it was
+ * built from an invalid regular expression.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Topic } from "@effect-pulse/core"
+ *
+ * const checked = Topic.validate(Topic.regex("(")) // fails with InvalidTopicPattern
+ * ```
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validate = (matcher: Matcher): Effect.Effect<Matcher, InvalidTopicPattern> =>
+  matcher.invalid === undefined ? Effect.succeed(matcher) : Effect.fail(matcher.invalid)
+
+/**
+ * Whether an event's topic matches; data-last for `Stream.filter`, or
+ * data-first. An event without a topic is tested as `""`.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import { Event, Topic } from "@effect-pulse/core"
+ *
+ * declare const events: Stream.Stream<Event.Event>
+ * const eu = events.pipe(Stream.filter(Topic.matches(Topic.glob("eu*"))))
+ * ```
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const matches: {
+  (matcher: Matcher): (event: Event) => boolean
+  (event: Event, matcher: Matcher): boolean
+} = dual(2, (event: Event, matcher: Matcher): boolean => matcher.test(event.topic ?? ""))

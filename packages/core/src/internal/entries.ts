@@ -1,0 +1,39 @@
+/**
+ * Conversion between stream entries and events, in the field layout of Go
+ * Pulse (`n` event name, `p` payload, `t` topic).
+ *
+ * @internal
+ */
+import type { Event } from "../Event.js"
+import { timeOfId } from "../Event.js"
+import type { FieldsInput, StreamEntry } from "../RedisClient.js"
+import { fieldEventName, fieldPayload, fieldTopic } from "./keys.js"
+
+const utf8 = new TextDecoder()
+const empty: Uint8Array = new Uint8Array(0)
+
+/** The fields of a new entry; the topic field is only written when there is a topic, as Pulse does. */
+export const toFields = (eventName: string, payload: Uint8Array | string, topic: string | undefined): FieldsInput =>
+  topic === undefined || topic === ""
+    ? [
+        [fieldEventName, eventName],
+        [fieldPayload, payload]
+      ]
+    : [
+        [fieldEventName, eventName],
+        [fieldPayload, payload],
+        [fieldTopic, topic]
+      ]
+
+/** The event carried by a stream entry. Unknown fields are ignored, missing ones read as empty. */
+export const toEvent = (streamName: string, sinkName: string | undefined, entry: StreamEntry): Event => {
+  let eventName = ""
+  let payload: Uint8Array = empty
+  let topic: string | undefined
+  for (const [field, value] of entry.fields) {
+    if (field === fieldEventName) eventName = utf8.decode(value)
+    else if (field === fieldPayload) payload = value
+    else if (field === fieldTopic) topic = utf8.decode(value)
+  }
+  return { id: entry.id, streamName, sinkName, eventName, topic, payload, createdAt: timeOfId(entry.id) }
+}

@@ -1,0 +1,48 @@
+/**
+ * The options readers and sinks share, checked and given their defaults.
+ *
+ * @internal
+ */
+
+import type { Duration } from "effect"
+import { Effect } from "effect"
+import type { InvalidOption, InvalidTopicPattern } from "../Errors.js"
+import * as StartAt from "../StartAt.js"
+import * as Topic from "../Topic.js"
+import { validateDuration, validateInteger } from "./validation.js"
+
+/**
+ * Options of readers (and, with more, of sinks).
+ */
+export interface ReadOptions {
+  readonly start?: StartAt.StartAt | undefined
+  readonly blockDuration?: Duration.Input | undefined
+  readonly maxPolled?: number | undefined
+  readonly bufferSize?: number | undefined
+  readonly topic?: Topic.Input | undefined
+}
+
+export interface ResolvedReadOptions {
+  readonly start: StartAt.StartAt
+  readonly blockMillis: number
+  readonly maxPolled: number
+  readonly bufferSize: number
+  readonly topic: Topic.Matcher
+}
+
+export const defaults = {
+  blockDuration: "5 seconds",
+  maxPolled: 1000,
+  bufferSize: 1000
+} as const
+
+export const resolveReadOptions = (
+  options: ReadOptions | undefined
+): Effect.Effect<ResolvedReadOptions, InvalidOption | InvalidTopicPattern> =>
+  Effect.all({
+    start: StartAt.validate(options?.start ?? StartAt.newest),
+    blockMillis: validateDuration("blockDuration", options?.blockDuration ?? defaults.blockDuration, 0),
+    maxPolled: validateInteger("maxPolled", options?.maxPolled ?? defaults.maxPolled, 1),
+    bufferSize: validateInteger("bufferSize", options?.bufferSize ?? defaults.bufferSize, 1),
+    topic: Topic.validate(Topic.fromInput(options?.topic ?? Topic.any))
+  })

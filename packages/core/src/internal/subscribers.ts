@@ -1,0 +1,132 @@
+/**
+ * The hand-off between a polling loop and the streams its users run: the
+ * main stream (`events`, one queue shared by all its runs) and any number of
+ * subscriptions (one queue each, every event copied to each).
+ *
+ * Memory stays bounded: the loop asks {@link Subscribers.awaitRoom} how many
+ * events every queue can still take and reads no more than that, so no queue
+ * ever holds more than its capacity and a slow subscriber pauses polling
+ * rather than growing a backlog in memory.
+ *
+ * @internal
+ */
+import { type Cause, Deferred, Effect, Latch, Queue, type Scope, Stream } from "effect"
+import type { Event } from "../Event.js"
+
+export interface Subscribers<E> {
+  /** The main stream: created on its first run; successive and concurrent runs share one queue. */
+  readonly events: Stream.Stream<Event, E>
+  /** A further stream receiving a copy of every event published after this call, until the scope closes. */
+  readonly subscribe: Effect.Effect<Stream.Stream<Event, E>, never, Scope.Scope>
+  /** Completes once the main stream has been run or a subscription made. */
+  readonly firstConsumer: Effect.Effect<void>
+  /** Waits until there is a consumer and every queue has room; the smallest room left. */
+  readonly awaitRoom: Effect.Effect<number>
+  /** Hands events to every queue (suspending in the rare case one is full). */
+  readonly publish: (events: ReadonlyArray<Event>) => Effect.Effect<void>
+  /** Drops what is buffered and ends every stream; later runs and subscriptions end at once. */
+  readonly close: Effect.Effect<void>
+  /** Ends every stream with `error` once it has taken what is buffered. */
+  readonly fail: (error: E) => Effect.Effect<void>
+  /** How many events the queues hold now, summed: what the reader keeps in memory. */
+  readonly buffered: () => number
+}
+
+type EventQueue<E> = Queue.Queue<Event, E | Cause.Done>
+
+export const make = <E>(bufferSize: number): Effect.Effect<Subscribers<E>> =>
+  Effect.gen(function* () {
+    const queues = new Set<EventQueue<E>>()
+    const started = yield* Deferred.make<void>()
+    const roomFreed = yield* Latch.make(false)
+    let main: EventQueue<E> | undefined
+    let terminal: { readonly _tag: "Closed" } | { readonly _tag: "Failed"; readonly error: E } | undefined
+
+    const newQueue = Effect.gen(function* () {
+      const queue = yield* Queue.bounded<Event, E | Cause.Done>(bufferSize)
+      if (terminal?._tag === "Closed") yield* Queue.end(queue)
+      else if (terminal?._tag === "Failed") yield* Queue.fail(queue, terminal.error)
+      else {
+        queues.add(queue)
+        yield* Deferred.succeed(started, undefined)
+        // A poller waiting for a consumer to appear re-checks the room.
+        yield* roomFreed.open
+      }
+      return queue
+    })
+
+    // One event per pull: a run that stops early (`Stream.take`) leaves the
+    // rest in the queue for the next run instead of dropping a taken batch.
+    const streamOf = (queue: EventQueue<E>): Stream.Stream<Event, E> =>
+      Stream.fromPull(
+        Effect.succeed(
+          Queue.take(queue).pipe(
+            Effect.map((event) => [event] as const),
+            Effect.tap(() => roomFreed.open)
+          )
+        )
+      )
+
+    const mainQueue: Effect.Effect<EventQueue<E>> = Effect.suspend(() => {
+      if (main !== undefined) return Effect.succeed(main)
+      return Effect.map(newQueue, (queue) => {
+        main = queue
+        return queue
+      })
+    })
+    // A queue being dropped: what it buffered goes, then its stream ends.
+    const endQueue = (queue: EventQueue<E>) => Effect.andThen(Effect.ignore(Queue.clear(queue)), Queue.end(queue))
+
+    const roomLeft = (): number => {
+      let room = Number.POSITIVE_INFINITY
+      for (const queue of queues) room = Math.min(room, bufferSize - Queue.sizeUnsafe(queue))
+      return room
+    }
+
+    const awaitRoom: Effect.Effect<number> = Effect.gen(function* () {
+      yield* Deferred.await(started)
+      while (true) {
+        yield* roomFreed.close
+        const room = roomLeft()
+        if (room > 0 && Number.isFinite(room)) return room
+        yield* roomFreed.await
+      }
+    })
+
+    return {
+      events: Stream.unwrap(Effect.map(mainQueue, streamOf)),
+      subscribe: Effect.acquireRelease(newQueue, (queue) =>
+        Effect.suspend(() => {
+          queues.delete(queue)
+          return endQueue(queue)
+        })
+      ).pipe(Effect.map(streamOf)),
+      firstConsumer: Deferred.await(started),
+      awaitRoom,
+      publish: (events) =>
+        Effect.suspend(() => {
+          if (events.length === 0 || terminal !== undefined) return Effect.void
+          return Effect.forEach(queues, (queue) => Queue.offerAll(queue, events), { discard: true })
+        }),
+      close: Effect.suspend(() => {
+        if (terminal !== undefined) return Effect.void
+        terminal = { _tag: "Closed" }
+        const all = [...queues]
+        queues.clear()
+        return Effect.forEach(all, endQueue, { discard: true })
+      }),
+      fail: (error) =>
+        Effect.suspend(() => {
+          if (terminal !== undefined) return Effect.void
+          terminal = { _tag: "Failed", error }
+          const all = [...queues]
+          queues.clear()
+          return Effect.forEach(all, (queue) => Queue.fail(queue, error), { discard: true })
+        }),
+      buffered: () => {
+        let total = 0
+        for (const queue of queues) total += Queue.sizeUnsafe(queue)
+        return total
+      }
+    }
+  })
