@@ -1,0 +1,266 @@
+/**
+ * The `RedisClient` service of `@effect-pulse/core` over ioredis, for a
+ * single Redis node.
+ *
+ * - `layer(options)` connects when the layer is built, waits until Redis is
+ *   ready (at most `connectTimeout`) and closes the connections when the
+ *   layer's scope ends.
+ * - `layerConfig()` reads the options from `REDIS_URL` and friends.
+ * - `fromClient(client)` uses an ioredis client you own.
+ *
+ * Once connected, a command sent while the connection is down, or in flight
+ * when it drops, fails promptly with `RedisConnectionError` (nothing waits in
+ * an unbounded queue); ioredis reconnects in the background. Field values are
+ * read as bytes (`Buffer`, a `Uint8Array`) and never decoded. No password
+ * appears in an error message, an error's cause or a log line.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { RedisLayer } from "@effect-pulse/redis-layer"
+ *
+ * const program = Effect.gen(function*() {
+ *   const redis = yield* RedisClient.RedisClient
+ *   return yield* redis.xadd("pulse:stream:orders", [["n", "created"], ["p", "{}"]])
+ * }).pipe(
+ *   Effect.provide(RedisLayer.layer({ url: "redis://127.0.0.1:6379", password: Redacted.make("secret") }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Errors, RedisClient } from "@effect-pulse/core"
+import { Config, Effect, Layer, Redacted } from "effect"
+import { Redis, type RedisOptions } from "ioredis"
+import { blockingOverrides } from "./internal/blocking.js"
+import { close, silenceErrors, waitUntilReady } from "./internal/connection.js"
+import { makeScrub } from "./internal/errors.js"
+import * as internalOptions from "./internal/options.js"
+import * as Service from "./internal/service.js"
+
+/**
+ * Where and how to connect.
+ *
+ * - `url`: `redis://[user[:password]@]host[:port][/db]`, or `rediss://` for
+ *   TLS. Explicit options below win over the parts of the URL.
+ * - `host` (default `localhost`), `port` (default 6379), `username`,
+ *   `password` (a `Redacted`, so it cannot leak through logs), `db`
+ *   (default 0), `tls` (`true` or Node's `tls.ConnectionOptions`).
+ * - `connectTimeout` (default 10 seconds): how long building the layer waits
+ *   for Redis to be ready, retrying in between; also the limit of each
+ *   connection attempt later on.
+ * - `ioredis`: further ioredis options, applied last (they can override the
+ *   settings the layer chooses, e.g. `enableAutoPipelining: false` or a
+ *   `commandTimeout`). `lazyConnect` is always `true`: the layer connects
+ *   itself. `keyPrefix` and `replyMapping: "resp3"` are refused.
+ *
+ * Invalid options (malformed URL, wrong scheme, port outside 1..65535,
+ * negative `db`, ...) fail the layer with `InvalidOption` before anything
+ * connects.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { RedisLayer } from "@effect-pulse/redis-layer"
+ *
+ * const options: RedisLayer.Options = { host: "redis.internal", port: 6380, password: Redacted.make("secret"), db: 2 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Options = internalOptions.Options
+
+/**
+ * A `RedisClient` over a new ioredis connection. Building the layer connects
+ * and waits until Redis is ready; it fails with `RedisConnectionError` when
+ * Redis is not ready within `connectTimeout` (or refuses the credentials),
+ * and with `InvalidOption` for options that make no sense. The shared
+ * connection is closed (`QUIT`, then disconnect) when the layer's scope ends;
+ * blocking connections are closed with their own scopes.
+ *
+ * The connection uses RESP2, auto-pipelining (commands issued in the same
+ * tick share one write), no offline queue and no replay of commands after a
+ * reconnect, and reconnects in the background after 50 ms, doubling up to 2 s.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { RedisLayer } from "@effect-pulse/redis-layer"
+ *
+ * const length = RedisClient.RedisClient.use((redis) => redis.xlen("pulse:stream:orders")).pipe(
+ *   Effect.provide(RedisLayer.layer({ url: "redis://127.0.0.1:6379/0", connectTimeout: "2 seconds" }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options = {}
+): Layer.Layer<RedisClient.RedisClient, Errors.InvalidOption | Errors.RedisConnectionError> =>
+  Layer.effect(
+    RedisClient.RedisClient,
+    Effect.gen(function* () {
+      const settings = yield* internalOptions.resolve(options)
+      const client = yield* Effect.acquireRelease(
+        Effect.try({
+          try: () => silenceErrors(new Redis(settings.ioredis)),
+          catch: (error) =>
+            new Errors.InvalidOption({
+              option: "ioredis",
+              message: settings.scrub(`ioredis refused the options: ${error instanceof Error ? error.message : error}`)
+            })
+        }),
+        close
+      )
+      yield* waitUntilReady(client, {
+        timeoutMillis: settings.connectTimeoutMillis,
+        target: settings.target,
+        scrub: settings.scrub
+      })
+      return Service.make({
+        client,
+        scrub: settings.scrub,
+        blocking: {
+          duplicate: () => silenceErrors(client.duplicate(blockingOverrides)),
+          connectTimeoutMillis: settings.connectTimeoutMillis,
+          target: settings.target,
+          scrub: settings.scrub
+        }
+      })
+    })
+  )
+
+const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> =>
+  config.pipe(Config.withDefault(undefined))
+
+// A variable set to an empty string counts as unset, as shells and .env files often leave them.
+const optionalString = (name: string): Config.Config<string | undefined> =>
+  optional(Config.String(name).pipe(Config.map((value) => (value.trim() === "" ? undefined : value))))
+
+/**
+ * The options of `layerConfig`, read from the environment (or whatever
+ * `ConfigProvider` is installed). Every variable is optional:
+ *
+ * | variable | option |
+ * |---|---|
+ * | `REDIS_URL` | `url`, e.g. `redis://user:password@host:6379/0` |
+ * | `REDIS_HOST` | `host` |
+ * | `REDIS_PORT` | `port` |
+ * | `REDIS_USERNAME` | `username` |
+ * | `REDIS_PASSWORD` | `password`, read as `Redacted` |
+ * | `REDIS_DB` | `db` |
+ * | `REDIS_TLS` | `tls` (`true`/`false`) |
+ * | `REDIS_CONNECT_TIMEOUT` | `connectTimeout`, e.g. `5 seconds` |
+ *
+ * @example
+ * ```ts
+ * import { Config } from "effect"
+ * import { RedisLayer } from "@effect-pulse/redis-layer"
+ *
+ * // Same variables, with a longer default timeout.
+ * const config = RedisLayer.config.pipe(
+ *   Config.map((options) => ({ ...options, connectTimeout: options.connectTimeout ?? "30 seconds" }))
+ * )
+ * const live = RedisLayer.layerConfig(config)
+ * ```
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Options> = Config.all({
+  url: optionalString("REDIS_URL"),
+  host: optionalString("REDIS_HOST"),
+  port: optional(Config.Port("REDIS_PORT")),
+  username: optionalString("REDIS_USERNAME"),
+  password: optional(
+    Config.Redacted("REDIS_PASSWORD").pipe(
+      Config.map((password) => (Redacted.value(password) === "" ? undefined : password))
+    )
+  ),
+  db: optional(Config.Int("REDIS_DB")),
+  tls: optional(Config.Boolean("REDIS_TLS")),
+  connectTimeout: optional(Config.Duration("REDIS_CONNECT_TIMEOUT"))
+})
+
+/**
+ * `layer` with options read through `Config`: by default `config`
+ * (`REDIS_URL`, `REDIS_HOST`, `REDIS_PORT`, `REDIS_USERNAME`,
+ * `REDIS_PASSWORD`, `REDIS_DB`, `REDIS_TLS`, `REDIS_CONNECT_TIMEOUT`). With
+ * none of them set it connects to `localhost:6379`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { RedisLayer } from "@effect-pulse/redis-layer"
+ *
+ * // REDIS_URL=redis://127.0.0.1:6379 node main.js
+ * const program = RedisClient.RedisClient.use((redis) => redis.get("greeting")).pipe(
+ *   Effect.provide(RedisLayer.layerConfig())
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Config.Config<Options> = config
+): Layer.Layer<RedisClient.RedisClient, Errors.InvalidOption | Errors.RedisConnectionError | Config.ConfigError> =>
+  Layer.unwrap(Effect.map(options, layer))
+
+/**
+ * A `RedisClient` over an ioredis client you own: the layer neither connects
+ * nor closes it, and uses it with the settings you gave it (for commands to
+ * fail promptly while the connection is down, create it with
+ * `enableOfflineQueue: false` and `maxRetriesPerRequest: 0`). Blocking
+ * connections are `client.duplicate()`s, connected on their first read and
+ * closed with their scopes. A client with a `keyPrefix` or
+ * `replyMapping: "resp3"` is refused with `InvalidOption`.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "ioredis"
+ * import { Effect } from "effect"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { RedisLayer } from "@effect-pulse/redis-layer"
+ *
+ * const client = new Redis("redis://127.0.0.1:6379")
+ * const program = RedisClient.RedisClient.use((redis) => redis.exists(["greeting"])).pipe(
+ *   Effect.provide(RedisLayer.fromClient(client))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const fromClient = (client: Redis): Layer.Layer<RedisClient.RedisClient, Errors.InvalidOption> =>
+  Layer.effect(
+    RedisClient.RedisClient,
+    Effect.gen(function* () {
+      const options: RedisOptions = client.options
+      yield* internalOptions.checkClientOptions(options)
+      const scrub = makeScrub([options.password, options.sentinelPassword])
+      const host = options.host ?? "localhost"
+      const port = options.port ?? 6379
+      const credentials = options.password
+        ? `${options.username ?? ""}:***@`
+        : options.username
+          ? `${options.username}@`
+          : ""
+      const target = `redis://${credentials}${host}:${port}/${options.db ?? 0}`
+      return Service.make({
+        client,
+        scrub,
+        blocking: {
+          duplicate: () => silenceErrors(client.duplicate(blockingOverrides)),
+          connectTimeoutMillis: options.connectTimeout ?? internalOptions.defaultConnectTimeoutMillis,
+          target,
+          scrub
+        }
+      })
+    })
+  )

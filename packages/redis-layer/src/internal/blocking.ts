@@ -1,0 +1,191 @@
+/**
+ * The dedicated connections of `RedisClient.blockingConnection`.
+ *
+ * Each one is an ioredis `duplicate()` that connects on its first read. A
+ * read blocked in Redis cannot be cancelled on its socket: anything sent
+ * after it waits behind it. So an interrupted read drops its socket and the
+ * next read connects afresh, and closing the scope drops the socket and fails
+ * the read in progress at once.
+ *
+ * @internal
+ */
+import { Errors, type RedisClient } from "@effect-pulse/core"
+import { Effect, Exit } from "effect"
+import type { Redis } from "ioredis"
+import { waitUntilReady } from "./connection.js"
+import { type Scrub, toRedisError } from "./errors.js"
+import { type Argument, type Command, command, dispatch } from "./send.js"
+
+/** What a blocking connection needs from the layer that makes it. */
+export interface BlockingOptions {
+  /** A new, not yet connected client with the layer's settings. */
+  readonly duplicate: () => Redis
+  readonly connectTimeoutMillis: number
+  readonly target: string
+  readonly scrub: Scrub
+}
+
+/**
+ * The settings every blocking connection gets on top of the layer's: connect
+ * only when asked, fail a command at once when the connection is down, and
+ * never reconnect in the background (the next read reconnects when it needs
+ * to), nor batch a blocking command with others.
+ */
+export const blockingOverrides = {
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  enableAutoPipelining: false,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false,
+  retryStrategy: null
+} as const
+
+const xreadCommand = command("XREAD")
+const xreadgroupCommand = command("XREADGROUP")
+
+type Abort = (error: Errors.RedisConnectionError) => void
+
+class Session {
+  private current: Redis | undefined
+  private closed = false
+  private readonly inFlight = new Set<Abort>()
+
+  constructor(private readonly options: BlockingOptions) {}
+
+  private closedError() {
+    return new Errors.RedisConnectionError({ message: "the blocking connection was closed with its scope" })
+  }
+
+  close(): void {
+    this.closed = true
+    const error = this.closedError()
+    for (const abort of this.inFlight) abort(error)
+    this.inFlight.clear()
+    this.drop(this.current)
+  }
+
+  private drop(client: Redis | undefined): void {
+    if (client === undefined) return
+    if (this.current === client) this.current = undefined
+    client.disconnect()
+  }
+
+  private connected(): Effect.Effect<Redis, Errors.RedisConnectionError> {
+    return Effect.suspend(() => {
+      if (this.closed) return Effect.fail(this.closedError())
+      const current = this.current
+      if (current !== undefined && current.status === "ready") return Effect.succeed(current)
+      // A client that is not ready has lost its connection (it never reconnects by itself): start over.
+      this.drop(current)
+      const client = this.options.duplicate()
+      this.current = client
+      return waitUntilReady(client, {
+        timeoutMillis: this.options.connectTimeoutMillis,
+        target: this.options.target,
+        scrub: this.options.scrub
+      }).pipe(
+        Effect.onExit((exit) => (Exit.isFailure(exit) ? Effect.sync(() => this.drop(client)) : Effect.void)),
+        Effect.as(client)
+      )
+    })
+  }
+
+  read<A>(command: Command, args: ReadonlyArray<Argument>, decode: (reply: unknown) => A) {
+    return Effect.flatMap(this.connected(), (client) =>
+      Effect.callback<A, Errors.RedisError>((resume) => {
+        let settled = false
+        const finish = (effect: Effect.Effect<A, Errors.RedisError>) => {
+          if (settled) return
+          settled = true
+          this.inFlight.delete(abort)
+          resume(effect)
+        }
+        const abort: Abort = (error) => finish(Effect.fail(error))
+        if (this.closed) return abort(this.closedError())
+        this.inFlight.add(abort)
+        dispatch(client, command, args, (error, reply) => {
+          if (error) return finish(Effect.fail(toRedisError(command.label, error, this.options.scrub)))
+          try {
+            finish(Effect.succeed(decode(reply)))
+          } catch (defect) {
+            finish(Effect.die(defect))
+          }
+        })
+        return Effect.sync(() => {
+          if (settled) return
+          settled = true
+          this.inFlight.delete(abort)
+          // Redis still holds the blocked command: this socket is useless until it returns, so drop it.
+          this.drop(client)
+        })
+      })
+    )
+  }
+}
+
+/** The arguments of `XREAD`/`XREADGROUP` after the options: `STREAMS key... id...`. */
+export const pushStreams = (args: Array<Argument>, streams: ReadonlyArray<RedisClient.StreamCursor>): void => {
+  args.push("STREAMS")
+  for (const stream of streams) args.push(stream.key)
+  for (const stream of streams) args.push(stream.id)
+}
+
+/** The arguments of an `XREAD` (blocking when `blockMillis` is given). */
+export const xreadArgs = (
+  streams: ReadonlyArray<RedisClient.StreamCursor>,
+  count: number | undefined,
+  blockMillis: number | undefined
+): Array<Argument> => {
+  const args: Array<Argument> = []
+  if (count !== undefined) args.push("COUNT", count)
+  if (blockMillis !== undefined) args.push("BLOCK", blockMillis)
+  pushStreams(args, streams)
+  return args
+}
+
+/** The arguments of an `XREADGROUP` (blocking when `blockMillis` is given). */
+export const xreadgroupArgs = (
+  group: string,
+  consumer: string,
+  streams: ReadonlyArray<RedisClient.StreamCursor>,
+  options: RedisClient.GroupReadOptions | undefined,
+  blockMillis: number | undefined
+): Array<Argument> => {
+  const args: Array<Argument> = ["GROUP", group, consumer]
+  if (options?.count !== undefined) args.push("COUNT", options.count)
+  if (blockMillis !== undefined) args.push("BLOCK", blockMillis)
+  if (options?.noAck === true) args.push("NOACK")
+  pushStreams(args, streams)
+  return args
+}
+
+/**
+ * A blocking connection for the current scope. Acquiring it does not
+ * connect: the first read does. Closing the scope aborts a read in progress
+ * (it fails with `RedisConnectionError`) and every later read fails the same
+ * way. Reads are meant to be issued one at a time.
+ */
+export const make = (
+  options: BlockingOptions,
+  decodeReads: (reply: unknown) => ReadonlyArray<RedisClient.StreamRead>,
+  decodeGroupReads: (
+    reply: unknown
+  ) => ReadonlyArray<RedisClient.StreamRead<RedisClient.StreamEntry | RedisClient.DeletedEntry>>
+) =>
+  Effect.acquireRelease(
+    Effect.sync(() => new Session(options)),
+    (session) => Effect.sync(() => session.close())
+  ).pipe(
+    Effect.map(
+      (session): RedisClient.BlockingConnection => ({
+        xread: (streams, readOptions) =>
+          session.read(xreadCommand, xreadArgs(streams, readOptions.count, readOptions.blockMillis), decodeReads),
+        xreadgroup: (group, consumer, streams, readOptions) =>
+          session.read(
+            xreadgroupCommand,
+            xreadgroupArgs(group, consumer, streams, readOptions, readOptions.blockMillis),
+            decodeGroupReads
+          )
+      })
+    )
+  )

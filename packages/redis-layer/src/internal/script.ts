@@ -1,0 +1,68 @@
+/**
+ * Lua scripts, sent in one round trip each.
+ *
+ * @internal
+ */
+
+import { createHash } from "node:crypto"
+import type { Errors } from "@effect-pulse/core"
+import { Effect } from "effect"
+import type { Redis } from "ioredis"
+import { isReplyError, type Scrub, toRedisError } from "./errors.js"
+import { type Argument, command, dispatch } from "./send.js"
+
+const evalCommand = command("EVAL")
+const evalsha = command("EVALSHA")
+
+/** A Lua script and its SHA-1, the name Redis caches it under. */
+export interface Script {
+  readonly lua: string
+  readonly sha: string
+}
+
+/** A script from its source. */
+export const script = (lua: string): Script => ({ lua, sha: createHash("sha1").update(lua).digest("hex") })
+
+const isNoScript = (error: unknown): boolean => isReplyError(error) && error.message.startsWith("NOSCRIPT")
+
+/**
+ * Runs scripts on one client. The first run of a script sends its source
+ * with `EVAL` (which also caches it in Redis); later runs send its SHA with
+ * `EVALSHA`, falling back to `EVAL` when Redis answers `NOSCRIPT` (after a
+ * restart or `SCRIPT FLUSH`). Either way a run is one command.
+ *
+ * `args` is `[<reserved>, numberOfKeys, ...keys, ...argv]`: the first slot is
+ * filled with the source or the SHA, so the caller builds one array.
+ * Failures report the command as `label`.
+ */
+export const makeRunner = (client: Redis, scrub: Scrub) => {
+  const cached = new Set<string>()
+  return <A>(
+    script: Script,
+    args: Array<Argument>,
+    label: string,
+    decode: (reply: unknown) => A
+  ): Effect.Effect<A, Errors.RedisError> =>
+    Effect.callback<A, Errors.RedisError>((resume) => {
+      const run = (bySha: boolean) => {
+        // ioredis copies the arguments when it builds the command, so reusing the array is safe.
+        args[0] = bySha ? script.sha : script.lua
+        dispatch(client, bySha ? evalsha : evalCommand, args, (error, reply) => {
+          if (error) {
+            if (bySha && isNoScript(error)) return run(false)
+            return resume(Effect.fail(toRedisError(label, error, scrub)))
+          }
+          cached.add(script.sha)
+          try {
+            resume(Effect.succeed(decode(reply)))
+          } catch (defect) {
+            resume(Effect.die(defect))
+          }
+        })
+      }
+      run(cached.has(script.sha))
+    })
+}
+
+/** Runs a script on a client: see `makeRunner`. */
+export type Runner = ReturnType<typeof makeRunner>
