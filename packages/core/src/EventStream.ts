@@ -28,6 +28,7 @@ import { eventsAdded, forStream } from "./internal/metrics.js"
 import { isEntryId, validateDuration, validateInteger, validateName } from "./internal/validation.js"
 import * as Reader from "./Reader.js"
 import { RedisClient } from "./RedisClient.js"
+import * as Sink from "./Sink.js"
 
 /**
  * Stream options. `maxLen` (default 1000) bounds the stream: every add trims
@@ -141,6 +142,15 @@ export interface EventStream {
   readonly reader: (
     options?: Reader.Options
   ) => Effect.Effect<Reader.Reader, InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope>
+  /**
+   * A new consumer of the sink (consumer group) `name` on this stream, open
+   * until the scope closes. The group is created at the `start` position if
+   * it does not exist yet; otherwise the consumer joins it at its cursor.
+   */
+  readonly sink: (
+    name: string,
+    options?: Sink.Options
+  ) => Effect.Effect<Sink.Sink, InvalidName | InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope>
 }
 
 /**
@@ -230,7 +240,8 @@ export const make = Effect.fnUntraced(function* (
     addAll,
     remove,
     destroy: Effect.asVoid(redis.del([key])),
-    reader: (readerOptions) => Reader.make(redis, stream, readerOptions)
+    reader: (readerOptions) => Reader.make(redis, stream, readerOptions),
+    sink: (sinkName, sinkOptions) => Sink.make(redis, stream, sinkName, sinkOptions)
   }
   return stream
 })

@@ -23,18 +23,18 @@
  * @since 0.1.0
  */
 import type { Stream } from "effect"
-import { Deferred, Effect, Exit, Metric, Option, Scope } from "effect"
+import { Effect, Exit, Metric, Scope } from "effect"
 import type { InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
 import { toEvent } from "./internal/entries.js"
 import { eventsRead, forStream } from "./internal/metrics.js"
+import * as Poller from "./internal/poller.js"
 import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
-import { retryWhileDisconnected } from "./internal/retry.js"
 import { startCursor } from "./internal/startCursor.js"
 import * as Subscribers from "./internal/subscribers.js"
-import type { BlockingConnection, Service as RedisService, StreamCursor, StreamEntry } from "./RedisClient.js"
+import type { Service as RedisService } from "./RedisClient.js"
 import * as StartAt from "./StartAt.js"
 
 /**
@@ -171,63 +171,36 @@ export const make = Effect.fnUntraced(function* (
   const scope = yield* Scope.fork(parentScope, "sequential")
   const subscribers = yield* Subscribers.make<ReaderError>(resolved.bufferSize)
   let closed = false
-  // Completed (and replaced) whenever the set of streams changes, so that a
-  // poll blocked on the old set gives way to one on the new set.
-  let streamsChanged = Deferred.makeUnsafe<void>()
-  const signalStreamsChanged = Effect.suspend(() => {
-    const changed = streamsChanged
-    streamsChanged = Deferred.makeUnsafe<void>()
-    return Deferred.succeed(changed, undefined)
-  })
-
   const annotations = { stream: stream.name, reader: readerId }
 
-  const publish = Effect.fnUntraced(function* (state: StreamState, entries: ReadonlyArray<StreamEntry>) {
-    const events: Array<Event> = []
-    for (const entry of entries) {
-      const event = toEvent(state.name, undefined, entry)
-      if (resolved.topic.test(event.topic ?? "")) events.push(event)
-    }
-    yield* Metric.update(state.readCounter, entries.length)
-    yield* subscribers.publish(events)
-  })
-
-  const pollOnce = (connection: BlockingConnection) =>
-    Effect.gen(function* () {
-      const room = yield* subscribers.awaitRoom
-      const changed = streamsChanged
-      if (streams.size === 0) return yield* Deferred.await(changed)
-      const cursors: Array<StreamCursor> = []
-      for (const [key, state] of streams) cursors.push({ key, id: state.cursor })
-      // COUNT applies per stream: split the room so the buffers never overflow.
-      const count = Math.max(1, Math.min(resolved.maxPolled, Math.floor(room / cursors.length)))
-      const reads = yield* Effect.raceFirst(
-        Effect.map(connection.xread(cursors, { count, blockMillis: resolved.blockMillis }), Option.some),
-        Effect.as(Deferred.await(changed), Option.none())
+  const poller = Poller.make({
+    redis,
+    subscribers,
+    streams,
+    maxPolled: resolved.maxPolled,
+    annotations,
+    read: (connection, polled, count) =>
+      connection.xread(
+        polled.map(([key, state]) => ({ key, id: state.cursor })),
+        { count, blockMillis: resolved.blockMillis }
+      ),
+    handle: (reads) =>
+      Effect.forEach(
+        reads,
+        (read) => {
+          const state = streams.get(read.key)
+          if (state === undefined || read.entries.length === 0) return Effect.void
+          state.cursor = read.entries[read.entries.length - 1]!.id
+          const events: Array<Event> = []
+          for (const entry of read.entries) {
+            const event = toEvent(state.name, undefined, entry)
+            if (resolved.topic.test(event.topic ?? "")) events.push(event)
+          }
+          return Effect.andThen(Metric.update(state.readCounter, read.entries.length), subscribers.publish(events))
+        },
+        { discard: true }
       )
-      if (Option.isNone(reads)) return
-      for (const read of reads.value) {
-        const state = streams.get(read.key)
-        if (state === undefined || read.entries.length === 0) continue
-        state.cursor = read.entries[read.entries.length - 1]!.id
-        yield* publish(state, read.entries)
-      }
-    })
-
-  // The blocking connection belongs to the polling fiber: interrupting the
-  // fiber aborts a blocked read and releases the connection.
-  const poll = Effect.gen(function* () {
-    yield* subscribers.firstConsumer
-    yield* Effect.logDebug("reader polling starts")
-    const connection = yield* retryWhileDisconnected(redis.blockingConnection)
-    return yield* Effect.forever(retryWhileDisconnected(pollOnce(connection)))
-  }).pipe(
-    Effect.scoped,
-    Effect.catch((error) =>
-      Effect.andThen(Effect.logError("reader stopped on a Redis error", error), subscribers.fail(error))
-    ),
-    Effect.annotateLogs(annotations)
-  )
+  })
   yield* Scope.addFinalizer(
     scope,
     Effect.suspend(() => {
@@ -235,7 +208,7 @@ export const make = Effect.fnUntraced(function* (
       return subscribers.close
     })
   )
-  yield* Effect.forkIn(poll, scope)
+  yield* Effect.forkIn(poller.run, scope)
 
   const close = Effect.suspend(() => {
     if (closed) return Effect.void
@@ -255,11 +228,11 @@ export const make = Effect.fnUntraced(function* (
     const cursor = yield* cursorOf(added.key, start)
     if (closed || streams.has(added.key)) return
     streams.set(added.key, { name: added.name, cursor, readCounter: forStream(eventsRead, added.name) })
-    yield* signalStreamsChanged
+    yield* poller.streamsChanged
   })
 
   const removeStream = (removed: EventStream) =>
-    Effect.suspend(() => (streams.delete(removed.key) ? signalStreamsChanged : Effect.void))
+    Effect.suspend(() => (streams.delete(removed.key) ? poller.streamsChanged : Effect.void))
 
   return {
     events: subscribers.events,

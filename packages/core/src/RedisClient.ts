@@ -446,7 +446,7 @@ export interface BlockingConnection {
  * import { RedisClient } from "@effect-pulse/core"
  *
  * const lastId = (key: string) =>
- *   Effect.flatMap(RedisClient.RedisClient.asEffect(), (redis) => redis.xinfoStream(key)).pipe(
+ *   RedisClient.RedisClient.use((redis) => redis.xinfoStream(key)).pipe(
  *     Effect.map((info) => info.lastGeneratedId)
  *   )
  * ```
@@ -509,6 +509,19 @@ export interface Service {
     minIdleMillis: number,
     ids: ReadonlyArray<string>
   ) => Effect.Effect<ReadonlyArray<StreamEntry>, RedisError>
+  /**
+   * `XCLAIM key group consumer min-idle ids... [IDLE ms] JUSTID`: moves pending
+   * entries to `consumer` without counting a delivery, optionally setting
+   * their idle time; the IDs moved.
+   */
+  readonly xclaimJustId: (
+    key: string,
+    group: string,
+    consumer: string,
+    minIdleMillis: number,
+    ids: ReadonlyArray<string>,
+    options?: { readonly idleMillis?: number | undefined }
+  ) => Effect.Effect<ReadonlyArray<string>, RedisError>
   /** `XAUTOCLAIM key group consumer min-idle start [COUNT n]`. */
   readonly xautoclaim: (
     key: string,
@@ -539,6 +552,17 @@ export interface Service {
   readonly xgroupCreateConsumer: (key: string, group: string, consumer: string) => Effect.Effect<boolean, RedisError>
   /** `XGROUP DELCONSUMER`; the number of pending entries the consumer had (they are dropped). */
   readonly xgroupDelConsumer: (key: string, group: string, consumer: string) => Effect.Effect<number, RedisError>
+  /**
+   * Deletes a consumer only if it has no pending entries, atomically (plain
+   * `XGROUP DELCONSUMER` drops the pending entries with the consumer);
+   * whether it was deleted. `false` as well when the consumer, the group or
+   * the key does not exist.
+   */
+  readonly xgroupDelConsumerIfNoPending: (
+    key: string,
+    group: string,
+    consumer: string
+  ) => Effect.Effect<boolean, RedisError>
   /** `XGROUP SETID key group id`. */
   readonly xgroupSetId: (key: string, group: string, id: string) => Effect.Effect<void, RedisError>
   /** `XINFO GROUPS`. */

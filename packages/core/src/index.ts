@@ -47,6 +47,12 @@ export * as Reader from "./Reader.js"
  */
 export * as RedisClient from "./RedisClient.js"
 /**
+ * Sinks: consumer groups with acknowledgement and automatic redelivery.
+ *
+ * @since 0.1.0
+ */
+export * as Sink from "./Sink.js"
+/**
  * Start positions of readers and sinks.
  *
  * @since 0.1.0

@@ -15,3 +15,20 @@ export const streamNameOfKey = (key: string): string => key.slice("pulse:stream:
 export const fieldEventName = "n"
 export const fieldPayload = "p"
 export const fieldTopic = "t"
+
+/**
+ * The hash of a sink's consumer keep-alives: field = consumer name, value =
+ * the time (epoch milliseconds) of its last heartbeat.
+ */
+export const sinkKeepAliveKey = (sink: string): string => `pulse:sink:${sink}:keepalive`
+
+/** The lease that lets one consumer of a sink at a time run the claim check. */
+export const sinkLeaseKey = (sink: string): string => `pulse:sink:${sink}:lease`
+
+/** The name of the stream that receives a stream's dead letters. */
+export const deadLetterStreamName = (stream: string): string => `${stream}:dead`
+
+/** Fields a dead letter carries besides the original event's. */
+export const fieldDeadSink = "sink"
+export const fieldDeadDeliveries = "deliveries"
+export const fieldDeadOriginalId = "id"

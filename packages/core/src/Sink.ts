@@ -1,0 +1,357 @@
+/**
+ * Sinks: consumer groups with at-least-once delivery. Sinks with the same
+ * name share one cursor, so each event goes to one of their consumers; sinks
+ * with different names each get every event. An event delivered but not
+ * acked within `ackGracePeriod` is claimed by a live consumer of the sink and
+ * delivered again, so a consumer that crashes loses nothing.
+ *
+ * A sink is a scoped resource over a Redis consumer group named after it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Event, EventStream, InMemoryRedis, StartAt } from "@effect-pulse/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const orders = yield* EventStream.make("orders")
+ *   const billing = yield* orders.sink("billing", { start: StartAt.oldest, ackGracePeriod: "20 seconds" })
+ *   // acks each event its handler succeeds on; hands back the others for redelivery
+ *   yield* billing.process((event) => Effect.log("billing", Event.text(event)), { concurrency: 4 })
+ * }).pipe(Effect.scoped, Effect.provide(InMemoryRedis.layer))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { Duration } from "effect"
+import { Cause, Effect, Exit, Metric, Schedule, Scope, Stream } from "effect"
+import type { InvalidName, InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
+import type { Event } from "./Event.js"
+import type { EventStream } from "./EventStream.js"
+import { streamKey } from "./internal/keys.js"
+import * as Poller from "./internal/poller.js"
+import type { ReadOptions } from "./internal/readOptions.js"
+import { resolveReadOptions } from "./internal/readOptions.js"
+import { retryWhileDisconnected } from "./internal/retry.js"
+import { claimCheck, makeHeartbeat, nack as nackEntries } from "./internal/sinkMaintenance.js"
+import type { SinkStream } from "./internal/sinkState.js"
+import * as SinkState from "./internal/sinkState.js"
+import * as Subscribers from "./internal/subscribers.js"
+import { validateDuration, validateInteger, validateName } from "./internal/validation.js"
+import type { Service as RedisService } from "./RedisClient.js"
+import * as StartAt from "./StartAt.js"
+
+/**
+ * How a sink's streams fail: a command Redis refuses, or `StreamDestroyed`
+ * when a stream key (and so the consumer group) vanished. Lost connections
+ * are retried with backoff and never end a stream.
+ *
+ * @example
+ * ```ts
+ * import type { Sink } from "@effect-pulse/core"
+ *
+ * const describe = (error: Sink.SinkError) => `${error._tag}: ${error.message}`
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SinkError = SinkState.SinkError
+
+/**
+ * Sink options: those of readers, plus `noAck` (read with `NOACK`: nothing
+ * pending, nothing redelivered; default false), `ackGracePeriod` (how long
+ * a delivered event may stay unacked before it is delivered again; default
+ * 20 seconds) and `maxDeliveries` (after that many deliveries without an ack
+ * an event moves to the stream `<stream>:dead`; default unlimited).
+ *
+ * @example
+ * ```ts
+ * import type { Sink } from "@effect-pulse/core"
+ *
+ * const options: Sink.Options = { ackGracePeriod: "30 seconds", maxDeliveries: 5 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends ReadOptions {
+  readonly noAck?: boolean | undefined
+  readonly ackGracePeriod?: Duration.Input | undefined
+  readonly maxDeliveries?: number | undefined
+}
+
+/**
+ * A sink: one consumer of a consumer group.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import type { Sink } from "@effect-pulse/core"
+ *
+ * const ackInBatches = (sink: Sink.Sink) =>
+ *   sink.events.pipe(Stream.groupedWithin(100, "50 millis"), Stream.runForEach((events) => sink.ackAll(events)))
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Sink {
+  /** The sink's name: the name of its consumer groups. */
+  readonly name: string
+  /** This consumer's name in the group. It changes if the consumer was declared stale and rejoined. */
+  readonly consumer: string
+  /** The events delivered to this consumer; runs share them as for readers. Ack each one. */
+  readonly events: Stream.Stream<Event, SinkError>
+  /** A further stream with a copy of every event delivered after this call, until the scope closes. */
+  readonly subscribe: Effect.Effect<Stream.Stream<Event, SinkError>, never, Scope.Scope>
+  /** Acknowledges an event: it will not be delivered again. */
+  readonly ack: (event: Event) => Effect.Effect<void, RedisError>
+  /** Acknowledges many events in one round trip. */
+  readonly ackAll: (events: Iterable<Event>) => Effect.Effect<void, RedisError>
+  /** Hands an event back: it is delivered again at the next claim check, without waiting for the grace period. */
+  readonly nack: (event: Event) => Effect.Effect<void, RedisError>
+  /**
+   * Runs `handler` on every event until the sink closes, acking each event
+   * whose handler succeeds and handing back (with `nack`) each one whose
+   * handler fails or dies. Handler failures are logged and never stop the
+   * sink. `concurrency` (default 1) events are handled at once.
+   */
+  readonly process: <X, E, R>(
+    handler: (event: Event) => Effect.Effect<X, E, R>,
+    options?: { readonly concurrency?: number | undefined }
+  ) => Effect.Effect<void, SinkError, R>
+  /** Reads one more stream with this sink (creating its consumer group if needed). Idempotent. */
+  readonly addStream: (
+    stream: EventStream,
+    options?: { readonly start?: StartAt.StartAt | undefined }
+  ) => Effect.Effect<void, InvalidOption | RedisError>
+  /**
+   * Stops reading a stream. When no consumer of the sink is left on it, its
+   * consumer group is destroyed, as Go Pulse does. Idempotent.
+   */
+  readonly removeStream: (stream: EventStream) => Effect.Effect<void, RedisError>
+  /** Stops polling and ends the streams; unacked events stay pending for other consumers. Idempotent. */
+  readonly close: Effect.Effect<void>
+  /** Whether the sink was closed. */
+  readonly isClosed: Effect.Effect<boolean>
+  /** The names of the streams the sink reads. */
+  readonly streamNames: Effect.Effect<ReadonlyArray<string>>
+}
+
+/**
+ * Creates a sink named `name` on `stream`; used by `EventStream.sink`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { EventStream, RedisClient, Sink } from "@effect-pulse/core"
+ *
+ * const program = Effect.gen(function*() {
+ *   const redis = yield* RedisClient.RedisClient
+ *   const orders = yield* EventStream.make("orders")
+ *   return yield* Sink.make(redis, orders, "billing", {})
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = Effect.fnUntraced(function* (
+  redis: RedisService,
+  stream: EventStream,
+  name: string,
+  options?: Options
+): Effect.fn.Return<Sink, InvalidName | InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope> {
+  yield* validateName("sink", name)
+  const read = yield* resolveReadOptions(options)
+  const graceMillis = yield* validateDuration("ackGracePeriod", options?.ackGracePeriod ?? "20 seconds", 1)
+  const maxDeliveries =
+    options?.maxDeliveries === undefined ? undefined : yield* validateInteger("maxDeliveries", options.maxDeliveries, 1)
+
+  const subscribers = yield* Subscribers.make<SinkError>(read.bufferSize)
+  const state = SinkState.makeState({
+    redis,
+    name,
+    consumer: SinkState.newConsumerName(),
+    streams: new Map(),
+    graceMillis,
+    // Often enough that a requeue comes soon after the grace period ends.
+    checkIntervalMillis: Math.max(10, Math.min(Math.floor(graceMillis / 4), 5000)),
+    maxDeliveries,
+    noAck: options?.noAck ?? false,
+    topic: read.topic,
+    subscribers
+  })
+  const first = SinkState.makeSinkStream(name, stream.name, SinkState.groupStartId(read.start))
+  yield* SinkState.joinGroup(state, first)
+  state.streams.set(first.key, first)
+  const heartbeat = makeHeartbeat(state)
+  yield* heartbeat
+
+  const parentScope = yield* Effect.scope
+  const scope = yield* Scope.fork(parentScope, "sequential")
+  let closed = false
+  const annotations = { stream: stream.name, sink: name, consumer: state.consumer }
+
+  const poller = Poller.make({
+    redis,
+    subscribers,
+    streams: state.streams,
+    maxPolled: read.maxPolled,
+    annotations,
+    read: (connection, polled, count) =>
+      SinkState.recoveringLostGroups(
+        state,
+        connection.xreadgroup(
+          name,
+          state.consumer,
+          polled.map(([key]) => ({ key, id: ">" })),
+          { count, blockMillis: read.blockMillis, noAck: state.noAck }
+        ),
+        []
+      ),
+    handle: (reads) =>
+      Effect.forEach(
+        reads,
+        (result) => {
+          const sinkStream = state.streams.get(result.key)
+          return sinkStream === undefined || result.entries.length === 0
+            ? Effect.void
+            : SinkState.deliver(state, sinkStream, result.entries)
+        },
+        { discard: true }
+      )
+  })
+
+  const every = Schedule.spaced(state.checkIntervalMillis)
+  const background = (effect: Effect.Effect<void, SinkError>, what: string) =>
+    retryWhileDisconnected(effect).pipe(
+      Effect.catch((error) =>
+        error._tag === "StreamDestroyed"
+          ? subscribers.fail(error)
+          : Effect.logError(`sink ${what} failed; retrying at the next interval`, error)
+      ),
+      Effect.repeat(every),
+      Effect.annotateLogs(annotations)
+    )
+
+  yield* Scope.addFinalizer(
+    scope,
+    Effect.suspend(() => {
+      closed = true
+      return Effect.andThen(subscribers.close, leaveGroups)
+    })
+  )
+  yield* Effect.forkIn(poller.run, scope)
+  yield* Effect.forkIn(Effect.delay(background(heartbeat, "heartbeat"), state.checkIntervalMillis), scope)
+  yield* Effect.forkIn(Effect.andThen(subscribers.firstConsumer, background(claimCheck(state), "claim check")), scope)
+
+  /**
+   * On close: unmark this consumer and delete it where it has nothing
+   * pending. Where it still has pending events, it stays for another
+   * consumer to claim them and remove it later.
+   */
+  function leaveGroups(): Effect.Effect<void> {
+    return Effect.gen(function* () {
+      yield* redis.hdel(state.keepAliveKey, [state.consumer])
+      for (const sinkStream of state.streams.values()) {
+        yield* redis.xgroupDelConsumerIfNoPending(sinkStream.key, name, state.consumer)
+      }
+    }).pipe(
+      Effect.catch((error) => Effect.logWarning("could not leave the consumer groups cleanly", error)),
+      Effect.annotateLogs(annotations)
+    )
+  }
+
+  const streamOf = (event: Event): SinkStream =>
+    state.streams.get(streamKey(event.streamName)) ??
+    SinkState.makeSinkStream(name, event.streamName, SinkState.groupStartId(read.start))
+
+  const ackIds = (sinkStream: SinkStream, ids: ReadonlyArray<string>) =>
+    state.noAck || ids.length === 0
+      ? Effect.void
+      : Effect.andThen(redis.xack(sinkStream.key, name, ids), Metric.update(sinkStream.acked, ids.length))
+
+  const ack = (event: Event) => ackIds(streamOf(event), [event.id])
+
+  const ackAll = (events: Iterable<Event>) => {
+    const byStream = new Map<string, { stream: SinkStream; ids: Array<string> }>()
+    for (const event of events) {
+      const entry = byStream.get(event.streamName)
+      if (entry === undefined) byStream.set(event.streamName, { stream: streamOf(event), ids: [event.id] })
+      else entry.ids.push(event.id)
+    }
+    return Effect.forEach(byStream.values(), ({ stream: sinkStream, ids }) => ackIds(sinkStream, ids), {
+      concurrency: "unbounded",
+      discard: true
+    })
+  }
+
+  const nack = (event: Event) => (state.noAck ? Effect.void : nackEntries(state, streamOf(event), [event.id]))
+
+  const process = <X, E, R>(
+    handler: (event: Event) => Effect.Effect<X, E, R>,
+    processOptions?: { readonly concurrency?: number | undefined }
+  ) =>
+    subscribers.events.pipe(
+      Stream.mapEffect(
+        (event: Event) =>
+          Effect.exit(handler(event)).pipe(
+            Effect.flatMap((exit) =>
+              Exit.isSuccess(exit)
+                ? ack(event)
+                : Effect.andThen(
+                    Effect.logWarning(`handler failed on event ${event.id}; handing it back`, Cause.pretty(exit.cause)),
+                    nack(event)
+                  )
+            ),
+            Effect.catch((error) => Effect.logError(`could not ack or nack event ${event.id}`, error))
+          ),
+        { concurrency: processOptions?.concurrency ?? 1, unordered: true }
+      ),
+      Stream.runDrain
+    )
+
+  const addStream = Effect.fnUntraced(function* (
+    added: EventStream,
+    addOptions?: { readonly start?: StartAt.StartAt | undefined }
+  ) {
+    const start = yield* StartAt.validate(addOptions?.start ?? read.start)
+    if (closed || state.streams.has(added.key)) return
+    const sinkStream = SinkState.makeSinkStream(name, added.name, SinkState.groupStartId(start))
+    yield* SinkState.joinGroup(state, sinkStream)
+    if (closed || state.streams.has(added.key)) return
+    state.streams.set(added.key, sinkStream)
+    yield* poller.streamsChanged
+  })
+
+  const removeStream = Effect.fnUntraced(function* (removed: EventStream) {
+    const sinkStream = state.streams.get(removed.key)
+    if (sinkStream === undefined) return
+    state.streams.delete(removed.key)
+    yield* poller.streamsChanged
+    yield* redis.xgroupDelConsumerIfNoPending(sinkStream.key, name, state.consumer)
+    const groups = yield* redis.xinfoGroups(sinkStream.key).pipe(Effect.catch(() => Effect.succeed([])))
+    if (groups.some((group) => group.name === name && group.consumers === 0)) {
+      yield* redis.xgroupDestroy(sinkStream.key, name)
+    }
+  })
+
+  return {
+    name,
+    get consumer() {
+      return state.consumer
+    },
+    events: subscribers.events,
+    subscribe: subscribers.subscribe,
+    ack,
+    ackAll,
+    nack,
+    process,
+    addStream,
+    removeStream,
+    close: Effect.suspend(() => (closed ? Effect.void : Scope.close(scope, Exit.void))),
+    isClosed: Effect.sync(() => closed),
+    streamNames: Effect.sync(() => Array.from(state.streams.values(), (sinkStream) => sinkStream.name))
+  } satisfies Sink
+})

@@ -1,0 +1,144 @@
+import { describe, expect, it } from "@effect/vitest"
+import { type Event, EventStream, InMemoryRedis, RedisClient, StartAt } from "@effect-pulse/core"
+import { Effect, Fiber, Option, Stream } from "effect"
+import { TestClock } from "effect/testing"
+
+// Grace periods and claims on the in-memory Redis, with the TestClock: every
+// time below is exact. Checks run every grace / 4 = 5 s, from the first run.
+const grace = "20 seconds"
+
+const takeOne = (events: Stream.Stream<Event.Event, unknown>) =>
+  events.pipe(Stream.take(1), Stream.runHead, Effect.map(Option.getOrThrow))
+
+const isDone = <A, E>(fiber: Fiber.Fiber<A, E>) => Effect.sync(() => fiber.pollUnsafe() !== undefined)
+
+const setup = Effect.gen(function* () {
+  const redis = yield* RedisClient.RedisClient
+  const stream = yield* EventStream.make("redelivery")
+  return { redis, stream }
+})
+
+describe("Sink redelivery (InMemoryRedis, TestClock)", () => {
+  it.effect("an unacked event comes back after exactly the grace period, not before", () =>
+    Effect.gen(function* () {
+      const { stream } = yield* setup
+      const sink = yield* stream.sink("billing", { start: StartAt.oldest, ackGracePeriod: grace })
+      const id = yield* stream.add("created", "")
+      expect((yield* takeOne(sink.events)).id).toBe(id)
+      const again = yield* Effect.forkScoped(takeOne(sink.events))
+      yield* TestClock.adjust("19999 millis")
+      expect(yield* isDone(again)).toBe(false)
+      yield* TestClock.adjust("1 millis")
+      expect((yield* Fiber.join(again)).id).toBe(id)
+    }).pipe(Effect.provide(InMemoryRedis.layer))
+  )
+
+  it.effect("an acked event never comes back", () =>
+    Effect.gen(function* () {
+      const { redis, stream } = yield* setup
+      const sink = yield* stream.sink("billing", { start: StartAt.oldest, ackGracePeriod: grace })
+      yield* stream.add("created", "")
+      yield* sink.ack(yield* takeOne(sink.events))
+      const again = yield* Effect.forkScoped(takeOne(sink.events))
+      yield* TestClock.adjust("5 minutes")
+      expect(yield* isDone(again)).toBe(false)
+      expect((yield* redis.xpending(stream.key, "billing")).count).toBe(0)
+    }).pipe(Effect.provide(InMemoryRedis.layer))
+  )
+
+  it.effect("a nacked event comes back at the next claim check", () =>
+    Effect.gen(function* () {
+      const { stream } = yield* setup
+      const sink = yield* stream.sink("billing", { start: StartAt.oldest, ackGracePeriod: grace })
+      const id = yield* stream.add("created", "")
+      yield* sink.nack(yield* takeOne(sink.events))
+      const again = yield* Effect.forkScoped(takeOne(sink.events))
+      yield* TestClock.adjust("4999 millis")
+      expect(yield* isDone(again)).toBe(false)
+      yield* TestClock.adjust("1 millis")
+      expect((yield* Fiber.join(again)).id).toBe(id)
+    }).pipe(Effect.provide(InMemoryRedis.layer))
+  )
+
+  it.effect("after maxDeliveries deliveries an event moves to the dead-letter stream and is acked", () =>
+    Effect.gen(function* () {
+      const { redis, stream } = yield* setup
+      const sink = yield* stream.sink("billing", { start: StartAt.oldest, ackGracePeriod: grace, maxDeliveries: 2 })
+      const id = yield* stream.add("created", "poison", { topic: "eu" })
+      const deliveries: Array<string> = []
+      yield* Effect.forkScoped(Stream.runForEach(sink.events, (event) => Effect.sync(() => deliveries.push(event.id))))
+      yield* TestClock.adjust("20 seconds")
+      expect(deliveries).toEqual([id, id])
+      yield* TestClock.adjust("20 seconds")
+      expect(deliveries).toEqual([id, id])
+      expect((yield* redis.xpending(stream.key, "billing")).count).toBe(0)
+      const dead = yield* EventStream.make(`${stream.name}:dead`)
+      const reader = yield* dead.reader({ start: StartAt.oldest })
+      const letter = yield* takeOne(reader.events)
+      expect(letter).toMatchObject({ eventName: "created", topic: "eu", streamName: `${stream.name}:dead` })
+      expect(new TextDecoder().decode(letter.payload)).toBe("poison")
+      const [entry] = yield* redis.xrange(dead.key, "-", "+")
+      const fields = Object.fromEntries(entry!.fields.map(([field, value]) => [field, new TextDecoder().decode(value)]))
+      expect(fields).toMatchObject({ sink: "billing", deliveries: "2", id })
+    }).pipe(Effect.provide(InMemoryRedis.layer))
+  )
+
+  it.effect("a stale consumer's pending events are claimed before it is deleted", () =>
+    Effect.gen(function* () {
+      const { redis, stream } = yield* setup
+      // A consumer of another process: it beat once at 0 s, read one event
+      // then, and one more at 39 s (after which it went silent).
+      yield* redis.xgroupCreate(stream.key, "billing", "0", { mkStream: true })
+      yield* redis.hset("pulse:sink:billing:keepalive", "ghost", "0")
+      yield* stream.add("early", "")
+      yield* redis.xreadgroup("billing", "ghost", [{ key: stream.key, id: ">" }])
+      yield* TestClock.adjust("39 seconds")
+      yield* stream.add("late", "")
+      yield* redis.xreadgroup("billing", "ghost", [{ key: stream.key, id: ">" }])
+
+      // A live consumer joins at 39 s; its checks run at 39 s, 44 s, ...
+      const sink = yield* stream.sink("billing", { ackGracePeriod: grace })
+      const received: Array<string> = []
+      yield* Effect.forkScoped(
+        Stream.runForEach(sink.events, (event) =>
+          Effect.andThen(
+            sink.ack(event),
+            Effect.sync(() => received.push(event.eventName))
+          )
+        )
+      )
+      // The first check claims the event idle for more than a grace period;
+      // the ghost, silent for 39 s, is not stale yet.
+      yield* TestClock.adjust("4 seconds")
+      expect(received).toEqual(["early"])
+      const ghostBefore = (yield* redis.xinfoConsumers(stream.key, "billing")).find((c) => c.name === "ghost")
+      expect(ghostBefore?.pending).toBe(1)
+      // At 44 s the ghost is stale: its event pending for only 5 s is claimed
+      // first, then the ghost is deleted and its keep-alive dropped.
+      yield* TestClock.adjust("1 second")
+      expect(received).toEqual(["early", "late"])
+      const consumers = yield* redis.xinfoConsumers(stream.key, "billing")
+      expect(consumers.map((consumer) => consumer.name)).toEqual([sink.consumer])
+      expect(Object.keys(yield* redis.hgetall("pulse:sink:billing:keepalive"))).toEqual([sink.consumer])
+      expect((yield* redis.xpending(stream.key, "billing")).count).toBe(0)
+    }).pipe(Effect.provide(InMemoryRedis.layer))
+  )
+
+  it.effect("a consumer declared stale rejoins under a new name", () =>
+    Effect.gen(function* () {
+      const { redis, stream } = yield* setup
+      const sink = yield* stream.sink("billing", { start: StartAt.oldest, ackGracePeriod: grace })
+      const before = sink.consumer
+      yield* redis.hdel("pulse:sink:billing:keepalive", [before])
+      yield* TestClock.adjust("5 seconds")
+      expect(sink.consumer).not.toBe(before)
+      const names = (yield* redis.xinfoConsumers(stream.key, "billing")).map((consumer) => consumer.name)
+      expect(names).toContain(sink.consumer)
+      yield* stream.add("after-rejoin", "")
+      expect((yield* takeOne(sink.events)).sinkName).toBe("billing")
+      expect(
+        (yield* redis.xpendingRange(stream.key, "billing", { start: "-", end: "+", count: 10 }))[0]?.consumer
+      ).toBe(sink.consumer)
+    }).pipe(Effect.provide(InMemoryRedis.layer))
+  )
+})
