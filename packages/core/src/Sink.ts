@@ -224,14 +224,16 @@ export const make = Effect.fnUntraced(function* (
   })
 
   const every = Schedule.spaced(state.checkIntervalMillis)
+  // Runs `effect` every check interval until the sink learns that a stream is gone.
   const background = (effect: Effect.Effect<void, SinkError>, what: string) =>
     retryWhileDisconnected(effect).pipe(
+      Effect.as(true),
       Effect.catch((error) =>
         error._tag === "StreamDestroyed"
-          ? subscribers.fail(error)
-          : Effect.logError(`sink ${what} failed; retrying at the next interval`, error)
+          ? Effect.as(subscribers.fail(error), false)
+          : Effect.as(Effect.logError(`sink ${what} failed; retrying at the next interval`, error), true)
       ),
-      Effect.repeat(every),
+      Effect.repeat({ schedule: every, while: (keepGoing) => keepGoing }),
       Effect.annotateLogs(annotations)
     )
 
@@ -305,6 +307,9 @@ export const make = Effect.fnUntraced(function* (
                     nack(event)
                   )
             ),
+            // An ack lost with the connection is retried rather than left to
+            // the grace period, which would deliver the event a second time.
+            retryWhileDisconnected,
             Effect.catch((error) => Effect.logError(`could not ack or nack event ${event.id}`, error))
           ),
         { concurrency: processOptions?.concurrency ?? 1, unordered: true }

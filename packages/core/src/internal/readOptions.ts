@@ -41,7 +41,11 @@ export const resolveReadOptions = (
 ): Effect.Effect<ResolvedReadOptions, InvalidOption | InvalidTopicPattern> =>
   Effect.all({
     start: StartAt.validate(options?.start ?? StartAt.newest),
-    blockMillis: validateDuration("blockDuration", options?.blockDuration ?? defaults.blockDuration, 0),
+    // An infinite block is Redis's `BLOCK 0`.
+    blockMillis: Effect.map(
+      validateDuration("blockDuration", options?.blockDuration ?? defaults.blockDuration, 0),
+      (millis) => (Number.isFinite(millis) ? millis : 0)
+    ),
     maxPolled: validateInteger("maxPolled", options?.maxPolled ?? defaults.maxPolled, 1),
     bufferSize: validateInteger("bufferSize", options?.bufferSize ?? defaults.bufferSize, 1),
     topic: Topic.validate(Topic.fromInput(options?.topic ?? Topic.any))

@@ -112,13 +112,20 @@ export const recoverLostGroups = (state: SinkState): Effect.Effect<void, SinkErr
     { discard: true }
   )
 
-/** Recovers from `NOGROUP` with {@link recoverLostGroups}; other failures pass through. */
+const isGroupLost = (error: RedisError) =>
+  error._tag === "RedisCommandError" && (error.code === "NOGROUP" || error.code === "UNBLOCKED")
+
+/**
+ * Recovers with {@link recoverLostGroups} from `NOGROUP` (the group is gone)
+ * and `UNBLOCKED` (Redis's reply to a blocked `XREADGROUP` whose stream key
+ * was deleted); other failures pass through.
+ */
 export const recoveringLostGroups = <A>(
   state: SinkState,
   effect: Effect.Effect<A, RedisError>,
   fallback: A
 ): Effect.Effect<A, SinkError> =>
-  effect.pipe(Effect.catchIf(isCode("NOGROUP"), () => Effect.as(recoverLostGroups(state), fallback)))
+  effect.pipe(Effect.catchIf(isGroupLost, () => Effect.as(recoverLostGroups(state), fallback)))
 
 /**
  * Turns entries delivered to this consumer into events for the subscribers.
