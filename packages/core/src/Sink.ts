@@ -289,7 +289,7 @@ export const make = Effect.fnUntraced(function* (
     })
   }
 
-  const nack = (event: Event) => (state.noAck ? Effect.void : nackEntries(state, streamOf(event), [event.id]))
+  const nack = (event: Event) => (state.noAck ? Effect.void : nackEntries(state, streamOf(event), event))
 
   const process = <X, E, R>(
     handler: (event: Event) => Effect.Effect<X, E, R>,

@@ -14,6 +14,7 @@
  */
 import { Effect, Metric } from "effect"
 import type { RedisError } from "../Errors.js"
+import type { Event } from "../Event.js"
 import type { PendingEntry } from "../RedisClient.js"
 import { deadLetterStreamName, fieldDeadDeliveries, fieldDeadOriginalId, fieldDeadSink, streamKey } from "./keys.js"
 import type { SinkError, SinkState, SinkStream } from "./sinkState.js"
@@ -183,9 +184,18 @@ export const claimCheck = (state: SinkState): Effect.Effect<void, SinkError> =>
     yield* removeStaleConsumers(state, budget)
   })
 
-/** Claims at once the entries handed back with `nack`: gives them a full grace period of idleness. */
-export const nack = (state: SinkState, stream: SinkStream, ids: ReadonlyArray<string>) =>
-  Effect.andThen(
-    state.redis.xclaimJustId(stream.key, state.name, state.consumer, 0, ids, { idleMillis: state.graceMillis }),
-    Metric.update(stream.nacked, ids.length)
-  )
+/**
+ * Hands an event back by making it look idle for a whole grace period, so
+ * that the next claim check delivers it again. The claim only succeeds if
+ * the entry was not delivered again since this consumer got it (its idle
+ * time is at least the time since then): a late nack must not take the
+ * event away from the consumer that holds it now.
+ */
+export const nack = Effect.fnUntraced(function* (state: SinkState, stream: SinkStream, event: Event) {
+  const time = yield* now
+  const heldFor = Math.max(0, time - (state.deliveredAt.get(event) ?? time))
+  const moved = yield* state.redis.xclaimJustId(stream.key, state.name, state.consumer, heldFor, [event.id], {
+    idleMillis: state.graceMillis
+  })
+  yield* Metric.update(stream.nacked, moved.length)
+})

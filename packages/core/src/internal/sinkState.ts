@@ -19,6 +19,9 @@ import type { Subscribers } from "./subscribers.js"
 
 const maxSequence = "18446744073709551615"
 
+/** The current time in epoch milliseconds, from effect's `Clock` (so `TestClock` drives sinks). */
+export const now = Clock.currentTimeMillis
+
 /** The ID `XGROUP CREATE` takes for a start position; `$` makes `newest` atomic with the creation. */
 export const groupStartId = (start: StartAt): string => {
   switch (start._tag) {
@@ -61,12 +64,15 @@ export interface SinkState {
   readonly subscribers: Subscribers<SinkError>
   readonly keepAliveKey: string
   readonly leaseKey: string
+  /** When this consumer handed each event out (Clock millis), for `nack`. */
+  readonly deliveredAt: WeakMap<Event, number>
 }
 
-export const makeState = (fields: Omit<SinkState, "keepAliveKey" | "leaseKey">): SinkState => ({
+export const makeState = (fields: Omit<SinkState, "keepAliveKey" | "leaseKey" | "deliveredAt">): SinkState => ({
   ...fields,
   keepAliveKey: sinkKeepAliveKey(fields.name),
-  leaseKey: sinkLeaseKey(fields.name)
+  leaseKey: sinkLeaseKey(fields.name),
+  deliveredAt: new WeakMap()
 })
 
 export const newConsumerName = (): string => `consumer-${crypto.randomUUID()}`
@@ -139,11 +145,14 @@ export const deliver = Effect.fnUntraced(function* (
 ) {
   const events: Array<Event> = []
   const rejected: Array<string> = []
+  const time = yield* now
   for (const entry of entries) {
     if (entry.fields === null) continue
     const event = toEvent(stream.name, state.name, entry as StreamEntry)
-    if (state.topic.test(event.topic ?? "")) events.push(event)
-    else rejected.push(entry.id)
+    if (state.topic.test(event.topic ?? "")) {
+      events.push(event)
+      state.deliveredAt.set(event, time)
+    } else rejected.push(entry.id)
   }
   if (rejected.length > 0 && !state.noAck) {
     yield* state.redis.xack(stream.key, state.name, rejected)
@@ -152,6 +161,3 @@ export const deliver = Effect.fnUntraced(function* (
   yield* Metric.update(stream.delivered, events.length)
   yield* state.subscribers.publish(events)
 })
-
-/** The current time in epoch milliseconds, from effect's `Clock` (so `TestClock` drives sinks). */
-export const now = Clock.currentTimeMillis
