@@ -174,13 +174,6 @@ describe("Sink properties (InMemoryRedis, TestClock)", () => {
           for (let worker = 0; worker < workerCount; worker++) yield* ackAll(worker)
         }
 
-        console.log(
-          "DEBUG",
-          operations.length,
-          added.length,
-          deliveries.length,
-          new Set(deliveries.map((d) => d.id)).size
-        )
         expect(added.filter((id) => !acked.has(id))).toEqual([])
         expect((yield* redis.xpending(stream.key, "workers")).count).toBe(0)
 
