@@ -54,50 +54,43 @@ const claimPending = Effect.fnUntraced(function* (
   minIdleMillis: number
 ) {
   const { redis } = state
+  const claimed = yield* redis.xclaim(
+    stream.key,
+    state.name,
+    state.consumer,
+    minIdleMillis,
+    pending.map((entry) => entry.id)
+  )
   const limit = state.maxDeliveries
-  const dead = limit === undefined ? [] : pending.filter((entry) => entry.deliveries >= limit)
-  const again = limit === undefined ? pending : pending.filter((entry) => entry.deliveries < limit)
+  const deliveries = new Map(pending.map((entry) => [entry.id, entry.deliveries]))
+  const isDead = (id: string) => limit !== undefined && (deliveries.get(id) ?? 0) >= limit
+  const again = claimed.filter((entry) => !isDead(entry.id))
+  const dead = claimed.filter((entry) => isDead(entry.id))
   if (again.length > 0) {
-    const claimed = yield* redis.xclaim(
-      stream.key,
-      state.name,
-      state.consumer,
-      minIdleMillis,
-      again.map((entry) => entry.id)
-    )
-    yield* Metric.update(stream.claimed, claimed.length)
-    yield* deliver(state, stream, claimed)
+    yield* Metric.update(stream.claimed, again.length)
+    yield* deliver(state, stream, again)
   }
   if (dead.length > 0) {
-    const deliveries = new Map(dead.map((entry) => [entry.id, entry.deliveries]))
-    const claimed = yield* redis.xclaim(
-      stream.key,
-      state.name,
-      state.consumer,
-      minIdleMillis,
-      dead.map((entry) => entry.id)
-    )
-    const deadKey = streamKey(deadLetterStreamName(stream.name))
-    // Copy first, then ack: a crash in between copies twice, never loses.
-    for (const entry of claimed) {
-      yield* redis.xadd(deadKey, [
+    // Copied first, then acked: a crash in between copies twice, never loses.
+    // Dead letters are not trimmed: they wait for someone to look at them.
+    yield* redis.xaddAll(
+      streamKey(deadLetterStreamName(stream.name)),
+      dead.map((entry) => [
         ...entry.fields,
         [fieldDeadSink, state.name],
-        [fieldDeadDeliveries, String(deliveries.get(entry.id) ?? 0)],
+        [fieldDeadDeliveries, String(deliveries.get(entry.id))],
         [fieldDeadOriginalId, entry.id]
       ])
-    }
-    if (claimed.length > 0) {
-      yield* redis.xack(
-        stream.key,
-        state.name,
-        claimed.map((entry) => entry.id)
-      )
-      yield* Metric.update(stream.deadLettered, claimed.length)
-      yield* Effect.logWarning(
-        `moved ${claimed.length} event(s) of ${stream.name} to ${deadLetterStreamName(stream.name)} after ${limit} deliveries`
-      )
-    }
+    )
+    yield* redis.xack(
+      stream.key,
+      state.name,
+      dead.map((entry) => entry.id)
+    )
+    yield* Metric.update(stream.deadLettered, dead.length)
+    yield* Effect.logWarning(
+      `moved ${dead.length} event(s) of ${stream.name} to ${deadLetterStreamName(stream.name)} after ${limit} deliveries`
+    )
   }
   return again.length
 })

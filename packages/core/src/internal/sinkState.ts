@@ -15,9 +15,8 @@ import type { Matcher } from "../Topic.js"
 import { toEvent } from "./entries.js"
 import { sinkKeepAliveKey, sinkLeaseKey, streamKey } from "./keys.js"
 import { eventsAcked, eventsClaimed, eventsDeadLettered, eventsDelivered, eventsNacked, forStream } from "./metrics.js"
+import { idBefore } from "./startCursor.js"
 import type { Subscribers } from "./subscribers.js"
-
-const maxSequence = "18446744073709551615"
 
 /** The current time in epoch milliseconds, from effect's `Clock` (so `TestClock` drives sinks). */
 export const now = Clock.currentTimeMillis
@@ -32,7 +31,7 @@ export const groupStartId = (start: StartAt): string => {
     case "After":
       return start.id
     case "At":
-      return start.epochMillis === 0 ? "0" : `${start.epochMillis - 1}-${maxSequence}`
+      return idBefore(start.epochMillis)
   }
 }
 

@@ -13,6 +13,13 @@ import type { StartAt } from "../StartAt.js"
 const maxSequence = "18446744073709551615"
 
 /**
+ * The ID just before the first entry added at `epochMillis`: the last
+ * possible ID of the previous millisecond, since reads start after an ID.
+ */
+export const idBefore = (epochMillis: number): string =>
+  epochMillis === 0 ? "0-0" : `${epochMillis - 1}-${maxSequence}`
+
+/**
  * The ID after which reading starts. `newest` resolves to the stream's last
  * generated ID now (`0-0` for a stream that does not exist yet, so that its
  * first entries are read).
@@ -24,8 +31,7 @@ export const startCursor = (redis: Service, key: string, start: StartAt): Effect
     case "After":
       return Effect.succeed(start.id)
     case "At":
-      // XREAD is exclusive: the last possible ID of the previous millisecond.
-      return Effect.succeed(start.epochMillis === 0 ? "0-0" : `${start.epochMillis - 1}-${maxSequence}`)
+      return Effect.succeed(idBefore(start.epochMillis))
     case "Newest":
       return redis.xinfoStream(key).pipe(
         Effect.map((info) => info.lastGeneratedId),
