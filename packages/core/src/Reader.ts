@@ -158,12 +158,9 @@ export const make = Effect.fnUntraced(function* (
   const resolved = yield* resolveReadOptions(options)
   const readerId = crypto.randomUUID().slice(0, 8)
   const streams = new Map<string, StreamState>()
-  const cursorOf = Effect.fnUntraced(function* (key: string, start: StartAt.StartAt) {
-    return yield* startCursor(redis, key, start)
-  })
   streams.set(stream.key, {
     name: stream.name,
-    cursor: yield* cursorOf(stream.key, resolved.start),
+    cursor: yield* startCursor(redis, stream.key, resolved.start),
     readCounter: forStream(eventsRead, stream.name)
   })
 
@@ -225,7 +222,7 @@ export const make = Effect.fnUntraced(function* (
   ) {
     const start = yield* StartAt.validate(addOptions?.start ?? resolved.start)
     if (closed || streams.has(added.key)) return
-    const cursor = yield* cursorOf(added.key, start)
+    const cursor = yield* startCursor(redis, added.key, start)
     if (closed || streams.has(added.key)) return
     streams.set(added.key, { name: added.name, cursor, readCounter: forStream(eventsRead, added.name) })
     yield* poller.streamsChanged
