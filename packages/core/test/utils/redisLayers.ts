@@ -2,7 +2,7 @@ import type { Vitest } from "@effect/vitest"
 import { layer } from "@effect/vitest"
 import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
 import { RedisTestServer } from "@effect-pulse/redis-layer"
-import { Effect, Layer, Schedule } from "effect"
+import { Duration, Effect, Layer, Schedule } from "effect"
 
 /**
  * The two ways to provide `RedisClient`: every behaviour test runs on both.
@@ -59,13 +59,30 @@ export const countingRedis = Effect.gen(function* () {
 })
 
 /**
- * Re-runs `effect` every 10 ms until `done` holds (at most 10 s): for
- * conditions that live in Redis, where there is no event to wait for.
+ * Re-runs `effect` every 10 ms until `done` holds (at most `within`, 10 s by
+ * default): for conditions that live in Redis or in other processes, where
+ * there is no event to wait for. On timeout it dies with the last value seen.
  */
-export const eventually = <A, E, R>(effect: Effect.Effect<A, E, R>, done: (value: A) => boolean) =>
-  Effect.repeat(effect, { schedule: Schedule.spaced("10 millis"), until: done }).pipe(
-    Effect.timeoutOrElse({
-      duration: "10 seconds",
-      orElse: () => Effect.die(new Error("condition not reached within 10 seconds"))
+export const eventually = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  done: (value: A) => boolean,
+  within: Duration.Input = "10 seconds"
+) => {
+  let last: A | undefined
+  const observed: Effect.Effect<A, E, R> = Effect.tap(effect, (value) =>
+    Effect.sync(() => {
+      last = value
     })
   )
+  return Effect.repeat(observed, { schedule: Schedule.spaced("10 millis"), until: done }).pipe(
+    Effect.timeoutOrElse({
+      duration: within,
+      orElse: () =>
+        Effect.die(
+          new Error(
+            `condition not reached within ${Duration.format(Duration.fromInputUnsafe(within))}; last value: ${JSON.stringify(last)}`
+          )
+        )
+    })
+  )
+}
