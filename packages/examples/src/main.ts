@@ -1,25 +1,21 @@
 /**
- * Runs the examples in turn, on the in-memory Redis or on `REDIS_URL`.
- * `node dist/main.js <name>` runs one.
+ * The examples' command: `node dist/main.js` runs every example in turn,
+ * `node dist/main.js <name>...` the ones named. They run on the in-memory
+ * Redis, or on the server named by `REDIS_URL`.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect } from "effect"
+import { Effect, References } from "effect"
 import { redisDescription, redisLayer } from "./redis.js"
-import { singleReader } from "./singleReader.js"
-
-const examples = { "single-reader": singleReader } as const
-
-const chosen = process.argv[2]
+import { run } from "./run.js"
 
 const program = Effect.gen(function* () {
-  const names = chosen === undefined ? Object.keys(examples) : [chosen]
-  for (const name of names) {
-    if (!(name in examples)) {
-      return yield* Effect.fail(`unknown example ${name}; known: ${Object.keys(examples).join(", ")}`)
-    }
-    yield* Console.log(`== ${name} (on ${redisDescription})`)
-    yield* examples[name as keyof typeof examples]
-  }
-}).pipe(Effect.provide(redisLayer))
+  yield* run(process.argv.slice(2), yield* redisDescription)
+}).pipe(
+  Effect.provide(redisLayer),
+  // The library logs a warning for each event handed back and each dead
+  // letter, with IDs and stack traces; the examples print those moments
+  // themselves, so only errors are logged.
+  Effect.provideService(References.MinimumLogLevel, "Error")
+)
 
 NodeRuntime.runMain(program)

@@ -1,0 +1,57 @@
+/**
+ * typed-events: payloads encoded and checked by a schema. An event that does
+ * not decode is handed back, and after two deliveries it moves to the
+ * dead-letter stream, where a reader finds it.
+ */
+import { Event, EventStream, Payload, StartAt } from "@effect-pulse/core"
+import { Console, Effect, Schema, Stream } from "effect"
+import type { Program } from "./program.js"
+import * as Scratch from "./scratch.js"
+
+/** What the orders stream carries. */
+class OrderPlaced extends Schema.Class<OrderPlaced>("OrderPlaced")({
+  id: Schema.Number,
+  total: Schema.Number
+}) {}
+
+/** The typed-events example. */
+export const typedEvents: Program = Effect.gen(function* () {
+  const name = yield* Scratch.streamName("orders")
+  const billingName = yield* Scratch.sinkName("billing")
+  // #region typed-events
+  const orderPlaced = Payload.json(OrderPlaced)
+  const orders = yield* EventStream.make(name)
+  yield* orders.add("placed", yield* orderPlaced.encode(new OrderPlaced({ id: 1, total: 25 })))
+  yield* orders.add("placed", yield* orderPlaced.encode(new OrderPlaced({ id: 2, total: 40 })))
+  // A producer with a bug: this payload is no OrderPlaced.
+  yield* orders.add("placed", '{"id":"three"}')
+
+  // After two deliveries without an ack, an event moves to the stream `<name>:dead`.
+  const billing = yield* orders.sink(billingName, {
+    start: StartAt.oldest,
+    ackGracePeriod: "300 millis",
+    maxDeliveries: 2
+  })
+  const deliveries = new Map<string, number>()
+  // `process` acknowledges the events the handler succeeds on and hands back the others.
+  const bill = billing.process((event) =>
+    orderPlaced.decode(event).pipe(
+      Effect.tap((order) => Console.log(`billed order ${order.id}: ${order.total} EUR`)),
+      Effect.tapError((error) => {
+        const delivery = (deliveries.get(event.id) ?? 0) + 1
+        deliveries.set(event.id, delivery)
+        const issue = error.issue.replace(/\s*\n\s*/g, " ")
+        return Console.log(`delivery ${delivery} of an event that does not decode: ${issue}`)
+      })
+    )
+  )
+
+  // The dead letters form a stream like any other: a reader shows what landed there.
+  const deadLetters = yield* EventStream.make(`${orders.name}:dead`)
+  const reader = yield* deadLetters.reader({ start: StartAt.oldest })
+  const firstDeadLetter = reader.events.pipe(Stream.take(1), Stream.runCollect)
+  // Billing runs until the dead letter arrives (a failure of either fails the example).
+  const [dead] = yield* Effect.raceFirst(Effect.andThen(bill, Effect.never), firstDeadLetter)
+  yield* Console.log(`the dead-letter stream got "${dead.eventName}": ${Event.text(dead)}`)
+  // #endregion
+}).pipe(Effect.scoped)
