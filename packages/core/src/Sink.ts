@@ -27,7 +27,7 @@ import { Cause, Effect, Exit, Metric, Schedule, Scope, Stream } from "effect"
 import type { InvalidName, InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
-import { streamKey } from "./internal/keys.js"
+import { sinkKeepAliveKey, sinkLeaseKey, streamKey } from "./internal/keys.js"
 import * as Poller from "./internal/poller.js"
 import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
@@ -75,8 +75,11 @@ export type SinkError = SinkState.SinkError
  * @category models
  */
 export interface Options extends ReadOptions {
+  /** Read with `NOACK`: nothing is pending and nothing is redelivered. False by default. */
   readonly noAck?: boolean | undefined
+  /** How long a delivered event may stay unacked before it is delivered again; 20 seconds by default. */
   readonly ackGracePeriod?: Duration.Input | undefined
+  /** Deliveries after which an unacked event moves to `<stream>:dead`; unlimited by default. */
   readonly maxDeliveries?: number | undefined
 }
 
@@ -137,6 +140,32 @@ export interface Sink {
   /** The names of the streams the sink reads. */
   readonly streamNames: Effect.Effect<ReadonlyArray<string>>
 }
+
+/**
+ * The Redis keys a sink writes besides its consumer groups: the consumers'
+ * keep-alive hash and the claim-check lease. Delete them (with the streams)
+ * to remove every trace of a sink.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RedisClient, Sink } from "@effect-pulse/core"
+ *
+ * const forget = (sinkName: string) =>
+ *   Effect.gen(function*() {
+ *     const redis = yield* RedisClient.RedisClient
+ *     const { keepAlive, lease } = Sink.keys(sinkName)
+ *     yield* redis.del([keepAlive, lease])
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ * @category keys
+ */
+export const keys = (name: string): { readonly keepAlive: string; readonly lease: string } => ({
+  keepAlive: sinkKeepAliveKey(name),
+  lease: sinkLeaseKey(name)
+})
 
 /**
  * Creates a sink named `name` on `stream`; used by `EventStream.sink`.
@@ -303,7 +332,7 @@ export const make = Effect.fnUntraced(function* (
               Exit.isSuccess(exit)
                 ? ack(event)
                 : Effect.andThen(
-                    Effect.logWarning(`handler failed on event ${event.id}; handing it back`, Cause.pretty(exit.cause)),
+                    Effect.logWarning(`handler failed on event ${event.id}; handing it back`, Cause.squash(exit.cause)),
                     nack(event)
                   )
             ),
@@ -314,7 +343,8 @@ export const make = Effect.fnUntraced(function* (
           ),
         { concurrency: processOptions?.concurrency ?? 1, unordered: true }
       ),
-      Stream.runDrain
+      Stream.runDrain,
+      Effect.annotateLogs(annotations)
     )
 
   const addStream = Effect.fnUntraced(function* (

@@ -5,7 +5,7 @@
  * as it was found. None of this is needed in an application, whose streams
  * and sinks have fixed names and outlive the process.
  */
-import { type Errors, EventStream, RedisClient } from "@effect-pulse/core"
+import { type Errors, EventStream, RedisClient, Sink } from "@effect-pulse/core"
 import { Effect, type Scope } from "effect"
 
 const runId = Effect.sync(() => crypto.randomUUID().slice(0, 8))
@@ -37,9 +37,8 @@ export const sinkName = (base: string): Effect.Effect<string, never, RedisClient
   Effect.gen(function* () {
     const name = `${base}-${yield* runId}`
     const redis = yield* RedisClient.RedisClient
-    yield* Effect.addFinalizer(() =>
-      redis.del([`pulse:sink:${name}:keepalive`, `pulse:sink:${name}:lease`]).pipe(Effect.orDie)
-    )
+    const { keepAlive, lease } = Sink.keys(name)
+    yield* Effect.addFinalizer(() => redis.del([keepAlive, lease]).pipe(Effect.orDie))
     return name
   })
 

@@ -15,10 +15,15 @@ import { validateDuration, validateInteger } from "./validation.js"
  * Options of readers (and, with more, of sinks).
  */
 export interface ReadOptions {
+  /** Where reading starts; `StartAt.newest` by default (resolved when the reader or sink is created). */
   readonly start?: StartAt.StartAt | undefined
+  /** How long one poll waits on Redis for new events; 5 seconds by default, `0` waits forever. */
   readonly blockDuration?: Duration.Input | undefined
+  /** The most events read from each stream in one poll; 1000 by default. */
   readonly maxPolled?: number | undefined
+  /** The most events held in memory per consumer stream; polling pauses while it is full. 1000 by default. */
   readonly bufferSize?: number | undefined
+  /** Which topics to deliver: a `Topic` matcher, a string (exact topic) or a `RegExp`; every topic by default. */
   readonly topic?: Topic.Input | undefined
 }
 
