@@ -18,10 +18,8 @@
  * Differences that remain: keyspace notifications, replication and
  * persistence are absent; `XCLAIM` IDs that happen to be option keywords
  * (`FORCE`, `JUSTID`, ...) are reported as unrecognized options instead of
- * being taken as options; errors of `xaddAll` lack the
- * ` script: <sha>, on @user_script:<line>.` tail that the Redis layer's Lua
- * script adds to Redis's message; `XCLAIM ... IDLE ms` keeps an idle time
- * longer than the time since the epoch (Redis resets it to 0), so that a
+ * being taken as options; `XCLAIM ... IDLE ms` keeps an idle time longer
+ * than the time since the epoch (Redis resets it to 0), so that a
  * `TestClock` starting at 0 can still make entries look idle; Redis's
  * background expiry shows only where clients can see it (a blocked
  * `XREADGROUP` whose key expires fails with `UNBLOCKED` as soon as the key's

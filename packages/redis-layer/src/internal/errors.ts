@@ -69,6 +69,15 @@ export const sanitize = (error: unknown, scrub: Scrub): Error => {
   return copy
 }
 
+/**
+ * An error reply raised inside a Lua script, without the location Redis
+ * appends to it (` script: <sha>, on @user_script:<line>.`): the location
+ * says nothing to a caller who never wrote the script, and without it the
+ * message is the one the same command sent on its own would get.
+ */
+export const withoutScriptLocation = (message: string): string =>
+  message.replace(/ script: [0-9a-f]{40}, on @user_script:\d+\.$/, "")
+
 /** The leading word of an error reply (`NOGROUP`, `WRONGTYPE`, `ERR`, ...). */
 export const replyCode = (message: string): string => {
   const space = message.indexOf(" ")

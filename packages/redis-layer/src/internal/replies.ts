@@ -46,8 +46,12 @@ const entry = (raw: NonNullable<RawEntry>): RedisClient.StreamEntry => ({
   fields: fields(raw[1]!)
 })
 
-/** An array of entries (`XRANGE`, `XREVRANGE`). */
+/**
+ * An array of entries (`XRANGE`, `XREVRANGE`). Redis answers a `COUNT` of 0
+ * or less with a nil array: no entries.
+ */
 export const entries = (reply: Raw): ReadonlyArray<RedisClient.StreamEntry> => {
+  if (reply === null) return emptyArray
   const raw = reply as ReadonlyArray<NonNullable<RawEntry>>
   const result = new Array<RedisClient.StreamEntry>(raw.length)
   for (let i = 0; i < raw.length; i++) result[i] = entry(raw[i]!)

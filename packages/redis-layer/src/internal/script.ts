@@ -8,7 +8,7 @@ import { createHash } from "node:crypto"
 import type { Errors } from "@effect-pulse/core"
 import { Effect } from "effect"
 import type { Redis } from "ioredis"
-import { isReplyError, type Scrub, toRedisError } from "./errors.js"
+import { isReplyError, type Scrub, toRedisError, withoutScriptLocation } from "./errors.js"
 import { type Argument, command, dispatch } from "./send.js"
 
 const evalCommand = command("EVAL")
@@ -33,10 +33,12 @@ const isNoScript = (error: unknown): boolean => isReplyError(error) && error.mes
  *
  * `args` is `[<reserved>, numberOfKeys, ...keys, ...argv]`: the first slot is
  * filled with the source or the SHA, so the caller builds one array.
- * Failures report the command as `label`.
+ * Failures report the command as `label`, with the message Redis gives
+ * that command outside a script (see `withoutScriptLocation`).
  */
 export const makeRunner = (client: Redis, scrub: Scrub) => {
   const cached = new Set<string>()
+  const scrubScriptError: Scrub = (text) => withoutScriptLocation(scrub(text))
   return <A>(
     script: Script,
     args: Array<Argument>,
@@ -50,7 +52,7 @@ export const makeRunner = (client: Redis, scrub: Scrub) => {
         dispatch(client, bySha ? evalsha : evalCommand, args, (error, reply) => {
           if (error) {
             if (bySha && isNoScript(error)) return run(false)
-            return resume(Effect.fail(toRedisError(label, error, scrub)))
+            return resume(Effect.fail(toRedisError(label, error, scrubScriptError)))
           }
           cached.add(script.sha)
           try {
