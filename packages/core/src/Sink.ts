@@ -23,7 +23,7 @@
  * @since 0.1.0
  */
 import type { Duration } from "effect"
-import { Cause, Effect, Exit, Metric, Schedule, Scope, Stream } from "effect"
+import { Effect, Exit, Metric, Schedule, Scope, type Stream } from "effect"
 import type { InvalidName, InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
@@ -33,6 +33,7 @@ import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
 import { retryWhileDisconnected } from "./internal/retry.js"
 import { claimCheck, makeHeartbeat, nack as nackEntries } from "./internal/sinkMaintenance.js"
+import * as SinkProcess from "./internal/sinkProcess.js"
 import type { SinkStream } from "./internal/sinkState.js"
 import * as SinkState from "./internal/sinkState.js"
 import * as Subscribers from "./internal/subscribers.js"
@@ -324,28 +325,13 @@ export const make = Effect.fnUntraced(function* (
     handler: (event: Event) => Effect.Effect<X, E, R>,
     processOptions?: { readonly concurrency?: number | undefined }
   ) =>
-    subscribers.events.pipe(
-      Stream.mapEffect(
-        (event: Event) =>
-          Effect.exit(handler(event)).pipe(
-            Effect.flatMap((exit) =>
-              Exit.isSuccess(exit)
-                ? ack(event)
-                : Effect.andThen(
-                    Effect.logWarning(`handler failed on event ${event.id}; handing it back`, Cause.squash(exit.cause)),
-                    nack(event)
-                  )
-            ),
-            // An ack lost with the connection is retried rather than left to
-            // the grace period, which would deliver the event a second time.
-            retryWhileDisconnected,
-            Effect.catch((error) => Effect.logError(`could not ack or nack event ${event.id}`, error))
-          ),
-        { concurrency: processOptions?.concurrency ?? 1, unordered: true }
-      ),
-      Stream.runDrain,
-      Effect.annotateLogs(annotations)
-    )
+    SinkProcess.process({
+      events: subscribers.eventBatches,
+      ackAll,
+      nack,
+      handler,
+      concurrency: processOptions?.concurrency ?? 1
+    }).pipe(Effect.annotateLogs(annotations))
 
   const addStream = Effect.fnUntraced(function* (
     added: EventStream,

@@ -16,6 +16,12 @@ import type { Event } from "../Event.js"
 export interface Subscribers<E> {
   /** The main stream: created on its first run; successive and concurrent runs share one queue. */
   readonly events: Stream.Stream<Event, E>
+  /**
+   * The main stream again, pulling whatever the queue holds at once: faster,
+   * but a run stopped in the middle of a pull drops the rest of that pull.
+   * For consumers that ack, where a dropped event is delivered again.
+   */
+  readonly eventBatches: Stream.Stream<Event, E>
   /** A further stream receiving a copy of every event published after this call, until the scope closes. */
   readonly subscribe: Effect.Effect<Stream.Stream<Event, E>, never, Scope.Scope>
   /** Completes once the main stream has been run or a subscription made. */
@@ -93,8 +99,12 @@ export const make = <E>(bufferSize: number): Effect.Effect<Subscribers<E>> =>
       }
     })
 
+    const batchesOf = (queue: EventQueue<E>): Stream.Stream<Event, E> =>
+      Stream.fromPull(Effect.succeed(Effect.tap(Queue.takeAll(queue), () => roomFreed.open)))
+
     return {
       events: Stream.unwrap(Effect.map(mainQueue, streamOf)),
+      eventBatches: Stream.unwrap(Effect.map(mainQueue, batchesOf)),
       subscribe: Effect.acquireRelease(newQueue, (queue) =>
         Effect.suspend(() => {
           queues.delete(queue)
