@@ -5,6 +5,12 @@
  */
 
 /**
+ * Dead letters: events a sink gave up on after `maxDeliveries` deliveries.
+ *
+ * @since 0.1.0
+ */
+export * as DeadLetter from "./DeadLetter.js"
+/**
  * The typed failures of effect-pulse.
  *
  * @since 0.1.0

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { type Event, EventStream, InMemoryRedis, RedisClient, StartAt } from "@effect-pulse/core"
+import { DeadLetter, Event, EventStream, InMemoryRedis, RedisClient, StartAt } from "@effect-pulse/core"
 import { Effect, Fiber, Option, Stream } from "effect"
 import { TestClock } from "effect/testing"
 
@@ -80,6 +80,18 @@ describe("Sink redelivery (InMemoryRedis, TestClock)", () => {
       const [entry] = yield* redis.xrange(dead.key, "-", "+")
       const fields = Object.fromEntries(entry!.fields.map(([field, value]) => [field, new TextDecoder().decode(value)]))
       expect(fields).toMatchObject({ sink: "billing", deliveries: "2", id })
+
+      // DeadLetter decodes the same letter back into the original event.
+      const [decoded, ...others] = yield* DeadLetter.list(stream.name)
+      expect(others).toEqual([])
+      expect(decoded).toMatchObject({ id: entry!.id, deliveries: 2 })
+      expect(decoded!.event).toMatchObject({ id, streamName: stream.name, sinkName: "billing", eventName: "created" })
+      expect(Event.text(decoded!.event)).toBe("poison")
+      expect(yield* DeadLetter.list(stream.name, { after: entry!.id })).toEqual([])
+      const badAfter = yield* Effect.flip(DeadLetter.list(stream.name, { after: "x" }))
+      expect(badAfter._tag).toBe("InvalidOption")
+      expect(yield* DeadLetter.remove(stream.name, [entry!.id])).toBe(1)
+      expect(yield* DeadLetter.list(stream.name)).toEqual([])
     }).pipe(Effect.provide(InMemoryRedis.layer))
   )
 
