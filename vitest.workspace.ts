@@ -22,4 +22,10 @@ const project = (name: string): TestProjectConfiguration => ({
 })
 
 /** The projects of the workspace: vitest 5 reads them through `test.projects` in vitest.config.ts. */
-export const projects: Array<TestProjectConfiguration> = [project("core"), project("redis-layer"), project("examples")]
+export const projects: Array<TestProjectConfiguration> = [
+  project("core"),
+  project("redis-layer"),
+  project("examples"),
+  // The benchmark tool's smoke test: one tiny iteration of every scenario.
+  project("bench")
+]

@@ -1,0 +1,391 @@
+/**
+ * What a benchmark run measures: the scenarios, each a table whose rows are
+ * workloads and whose cells are one implementation doing that workload, and
+ * how big each measurement is in each mode.
+ *
+ * @since 0.1.0
+ */
+import type { AddMode, Impl, Job, SinkAckStyle } from "./jobs/types.js"
+
+/**
+ * `quick` (`pnpm bench`, under three minutes), `full` (`pnpm bench --full`)
+ * or `smoke` (one tiny iteration of everything, for the test suite).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Mode = "quick" | "full" | "smoke"
+
+/**
+ * The scenarios, in report order.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ScenarioId = "add" | "sink" | "fanout" | "latency" | "memory"
+
+/**
+ * One measurement: a job, how the implementation does it, how many runs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Case {
+  readonly id: string
+  readonly scenario: ScenarioId
+  readonly impl: Impl
+  /** What the implementation calls, e.g. `stream.addAll(1000)`. */
+  readonly what: string
+  readonly job: Job
+  readonly runs: number
+}
+
+/**
+ * A row of a scenario's table: one workload, the case of each implementation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Row {
+  readonly scenario: ScenarioId
+  readonly label: string
+  readonly cells: Partial<Record<Impl, Case>>
+}
+
+/**
+ * Sizes of every measurement in a mode.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Settings {
+  readonly mode: Mode
+  readonly runs: { readonly throughput: number; readonly latency: number; readonly memory: number }
+  readonly add: { readonly sequential: number; readonly concurrent: number; readonly batch: number }
+  readonly addWarmup: number
+  readonly inFlight: number
+  readonly batch: number
+  readonly sinkEvents: number
+  readonly consumers: number
+  readonly concurrency: number
+  readonly fanoutEvents: number
+  readonly readers: number
+  readonly warmup: number
+  readonly latencyRates: ReadonlyArray<number>
+  readonly latencyMillis: number
+  readonly latencyWarmupMillis: number
+  readonly memoryMillis: number
+  readonly memoryHandlerMillis: number
+  readonly memorySampleMillis: number
+  readonly memoryBufferSize: number
+}
+
+/**
+ * The sizes of each mode.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const settingsOf = (mode: Mode): Settings => {
+  const common = {
+    inFlight: 64,
+    batch: 1000,
+    consumers: 4,
+    concurrency: 16,
+    readers: 8,
+    latencyRates: [1000, 10_000],
+    memoryHandlerMillis: 10,
+    memoryBufferSize: 1000
+  }
+  switch (mode) {
+    case "smoke":
+      return {
+        ...common,
+        mode,
+        runs: { throughput: 1, latency: 1, memory: 1 },
+        add: { sequential: 200, concurrent: 200, batch: 200 },
+        addWarmup: 50,
+        batch: 100,
+        sinkEvents: 200,
+        fanoutEvents: 200,
+        warmup: 50,
+        latencyRates: [1000],
+        latencyMillis: 200,
+        latencyWarmupMillis: 50,
+        memoryMillis: 1000,
+        memorySampleMillis: 100
+      }
+    case "quick":
+      return {
+        ...common,
+        mode,
+        runs: { throughput: 1, latency: 1, memory: 1 },
+        add: { sequential: 2000, concurrent: 10_000, batch: 20_000 },
+        addWarmup: 1000,
+        sinkEvents: 50_000,
+        fanoutEvents: 10_000,
+        warmup: 2000,
+        latencyMillis: 1500,
+        latencyWarmupMillis: 500,
+        memoryMillis: 8000,
+        memorySampleMillis: 250
+      }
+    case "full":
+      return {
+        ...common,
+        mode,
+        runs: { throughput: 3, latency: 3, memory: 1 },
+        add: { sequential: 10_000, concurrent: 50_000, batch: 200_000 },
+        addWarmup: 5000,
+        sinkEvents: 200_000,
+        fanoutEvents: 50_000,
+        warmup: 10_000,
+        latencyMillis: 10_000,
+        latencyWarmupMillis: 2000,
+        memoryMillis: 30_000,
+        memorySampleMillis: 500
+      }
+  }
+}
+
+const caseOf = (scenario: ScenarioId, impl: Impl, what: string, job: Job, runs: number): Case => ({
+  id: `${scenario}/${impl}/${what}`,
+  scenario,
+  impl,
+  what,
+  job,
+  runs
+})
+
+const addRows = (s: Settings): Array<Row> => {
+  const modes: Array<{ label: string; mode: AddMode; events: number; depth: number; whats: Record<Impl, string> }> = [
+    {
+      label: "one at a time, each awaited",
+      mode: { _tag: "sequential" },
+      events: s.add.sequential,
+      depth: 1,
+      whats: {
+        pulse: "stream.add",
+        ioredis: "XADD",
+        bullmq: "queue.add",
+        persistedQueue: "queue.offer",
+        redisBenchmark: "-P 1"
+      }
+    },
+    {
+      label: `${s.inFlight} in flight`,
+      mode: { _tag: "concurrent", inFlight: s.inFlight },
+      events: s.add.concurrent,
+      depth: s.inFlight,
+      whats: {
+        pulse: `stream.add ×${s.inFlight}`,
+        ioredis: `XADD ×${s.inFlight} (auto-pipelined)`,
+        bullmq: `queue.add ×${s.inFlight}`,
+        persistedQueue: `queue.offer ×${s.inFlight}`,
+        redisBenchmark: `-P ${s.inFlight}`
+      }
+    },
+    {
+      label: `batches of ${s.batch}`,
+      mode: { _tag: "batch", batch: s.batch },
+      events: s.add.batch,
+      depth: s.batch,
+      whats: {
+        pulse: `stream.addAll(${s.batch})`,
+        ioredis: `pipeline of ${s.batch} XADD`,
+        bullmq: `queue.addBulk(${s.batch})`,
+        persistedQueue: "",
+        redisBenchmark: `-P ${s.batch}`
+      }
+    }
+  ]
+  return modes.map(({ label, mode, events, whats }) => {
+    const impls: Array<Impl> = ["pulse", "ioredis", "bullmq", "persistedQueue", "redisBenchmark"]
+    const cells: Partial<Record<Impl, Case>> = {}
+    for (const impl of impls) {
+      if (impl === "persistedQueue" && mode._tag === "batch") continue
+      const job: Job = { kind: "add", impl, mode, events, warmup: s.addWarmup }
+      cells[impl] = caseOf("add", impl, whats[impl], job, s.runs.throughput)
+    }
+    return { scenario: "add", label: `${label} (${events.toLocaleString("en-US")} events)`, cells }
+  })
+}
+
+const sinkRows = (s: Settings): Array<Row> => {
+  const sinkJob = (impl: Impl, ackStyle: SinkAckStyle): Job => ({
+    kind: "sink",
+    impl,
+    events: s.sinkEvents,
+    warmup: s.warmup,
+    batch: s.batch,
+    consumers: s.consumers,
+    concurrency: s.concurrency,
+    ackStyle
+  })
+  const slots = `${s.consumers} consumers × ${s.concurrency}`
+  const others = {
+    ioredis: caseOf(
+      "sink",
+      "ioredis",
+      `XREADGROUP COUNT ${s.batch} + one XACK per read`,
+      sinkJob("ioredis", "process"),
+      s.runs.throughput
+    ),
+    bullmq: caseOf(
+      "sink",
+      "bullmq",
+      `${s.consumers} Workers, concurrency ${s.concurrency}`,
+      sinkJob("bullmq", "process"),
+      s.runs.throughput
+    ),
+    persistedQueue: caseOf(
+      "sink",
+      "persistedQueue",
+      `${s.consumers * s.concurrency} take fibers`,
+      sinkJob("persistedQueue", "process"),
+      s.runs.throughput
+    )
+  }
+  return [
+    {
+      scenario: "sink",
+      label: `${s.sinkEvents.toLocaleString("en-US")} events, ${slots}, handler only acks`,
+      cells: {
+        pulse: caseOf(
+          "sink",
+          "pulse",
+          `sink.process (ack each), concurrency ${s.concurrency}`,
+          sinkJob("pulse", "process"),
+          s.runs.throughput
+        ),
+        ...others
+      }
+    },
+    {
+      scenario: "sink",
+      label: `same, effect-pulse acking in groups`,
+      cells: {
+        pulse: caseOf(
+          "sink",
+          "pulse",
+          `sink.events + groupedWithin(${s.batch}) + ackAll`,
+          sinkJob("pulse", "ackAll"),
+          s.runs.throughput
+        ),
+        ...others
+      }
+    }
+  ]
+}
+
+const fanoutRows = (s: Settings): Array<Row> => {
+  const job = (impl: Impl): Job => ({
+    kind: "fanout",
+    impl,
+    events: s.fanoutEvents,
+    warmup: s.warmup,
+    batch: s.batch,
+    readers: s.readers
+  })
+  return [
+    {
+      scenario: "fanout",
+      label: `${s.fanoutEvents.toLocaleString("en-US")} events × ${s.readers} readers`,
+      cells: {
+        pulse: caseOf("fanout", "pulse", `${s.readers} × reader.events`, job("pulse"), s.runs.throughput),
+        ioredis: caseOf(
+          "fanout",
+          "ioredis",
+          `${s.readers} × XREAD COUNT ${s.batch} loop`,
+          job("ioredis"),
+          s.runs.throughput
+        )
+      }
+    }
+  ]
+}
+
+const latencyRows = (s: Settings): Array<Row> =>
+  (["reader", "sink"] as const).flatMap((role) =>
+    s.latencyRates.map((rate): Row => {
+      const job = (impl: Impl): Job => ({
+        kind: "latency",
+        impl,
+        role,
+        rate,
+        durationMillis: s.latencyMillis,
+        warmupMillis: s.latencyWarmupMillis
+      })
+      const cell = (impl: Impl, what: string) =>
+        caseOf("latency", impl, `${role} ${rate}/s: ${what}`, job(impl), s.runs.latency)
+      const cells: Partial<Record<Impl, Case>> =
+        role === "reader"
+          ? { pulse: cell("pulse", "reader.events"), ioredis: cell("ioredis", "XREAD BLOCK loop") }
+          : {
+              pulse: cell("pulse", "sink.process"),
+              ioredis: cell("ioredis", "XREADGROUP BLOCK loop + XACK"),
+              bullmq: cell("bullmq", "Worker"),
+              persistedQueue: cell("persistedQueue", "take")
+            }
+      return { scenario: "latency", label: `${role}, ${rate.toLocaleString("en-US")} events/s`, cells }
+    })
+  )
+
+const memoryRows = (s: Settings, producer: "process" | "fiber"): Array<Row> =>
+  (["reader", "sink"] as const).map((role) => ({
+    scenario: "memory",
+    label: role,
+    cells: {
+      pulse: caseOf(
+        "memory",
+        "pulse",
+        role,
+        {
+          kind: "memory",
+          impl: "pulse",
+          role,
+          durationMillis: s.memoryMillis,
+          handlerMillis: s.memoryHandlerMillis,
+          sampleMillis: s.memorySampleMillis,
+          bufferSize: s.memoryBufferSize,
+          producer
+        },
+        s.runs.memory
+      )
+    }
+  }))
+
+/**
+ * The rows of every scenario in `only` (all when empty). `producer` says
+ * where the memory scenario's producer runs (`process` needs built code).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makePlan = (
+  settings: Settings,
+  options: { readonly only?: ReadonlyArray<ScenarioId> | undefined; readonly producer: "process" | "fiber" }
+): Array<Row> => {
+  const all: Record<ScenarioId, () => Array<Row>> = {
+    add: () => addRows(settings),
+    sink: () => sinkRows(settings),
+    fanout: () => fanoutRows(settings),
+    latency: () => latencyRows(settings),
+    memory: () => memoryRows(settings, options.producer)
+  }
+  const wanted = options.only === undefined || options.only.length === 0 ? Object.keys(all) : options.only
+  return (Object.keys(all) as Array<ScenarioId>).filter((id) => wanted.includes(id)).flatMap((id) => all[id]())
+}
+
+/**
+ * The distinct cases of `rows`, in order.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const casesOf = (rows: ReadonlyArray<Row>): Array<Case> => {
+  const seen = new Map<string, Case>()
+  for (const row of rows)
+    for (const found of Object.values(row.cells)) if (!seen.has(found.id)) seen.set(found.id, found)
+  return [...seen.values()]
+}
