@@ -26,7 +26,7 @@ export interface Subscribers<E> {
   readonly subscribe: Effect.Effect<Stream.Stream<Event, E>, never, Scope.Scope>
   /** Completes once the main stream has been run or a subscription made. */
   readonly firstConsumer: Effect.Effect<void>
-  /** Waits until there is a consumer and every queue has room; the smallest room left. */
+  /** Waits until there is a consumer and every queue is at most half full; the smallest room left. */
   readonly awaitRoom: Effect.Effect<number>
   /** Hands events to every queue (suspending in the rare case one is full). */
   readonly publish: (events: ReadonlyArray<Event>) => Effect.Effect<void>
@@ -63,12 +63,18 @@ export const make = <E>(bufferSize: number): Effect.Effect<Subscribers<E>> =>
 
     // One event per pull: a run that stops early (`Stream.take`) leaves the
     // rest in the queue for the next run instead of dropping a taken batch.
+    // Polling resumes once every queue is at most half full: a consumer that
+    // fell behind then gets large reads, not one small read per event taken.
+    const lowWater = Math.floor(bufferSize / 2)
+    const tookFrom = (queue: EventQueue<E>) =>
+      Effect.suspend(() => (Queue.sizeUnsafe(queue) <= lowWater ? roomFreed.open : Effect.void))
+
     const streamOf = (queue: EventQueue<E>): Stream.Stream<Event, E> =>
       Stream.fromPull(
         Effect.succeed(
           Queue.take(queue).pipe(
             Effect.map((event) => [event] as const),
-            Effect.tap(() => roomFreed.open)
+            Effect.tap(() => tookFrom(queue))
           )
         )
       )
@@ -94,13 +100,13 @@ export const make = <E>(bufferSize: number): Effect.Effect<Subscribers<E>> =>
       while (true) {
         yield* roomFreed.close
         const room = roomLeft()
-        if (room > 0 && Number.isFinite(room)) return room
+        if (room >= bufferSize - lowWater && Number.isFinite(room)) return room
         yield* roomFreed.await
       }
     })
 
     const batchesOf = (queue: EventQueue<E>): Stream.Stream<Event, E> =>
-      Stream.fromPull(Effect.succeed(Effect.tap(Queue.takeAll(queue), () => roomFreed.open)))
+      Stream.fromPull(Effect.succeed(Effect.tap(Queue.takeAll(queue), () => tookFrom(queue))))
 
     return {
       events: Stream.unwrap(Effect.map(mainQueue, streamOf)),
@@ -108,7 +114,8 @@ export const make = <E>(bufferSize: number): Effect.Effect<Subscribers<E>> =>
       subscribe: Effect.acquireRelease(newQueue, (queue) =>
         Effect.suspend(() => {
           queues.delete(queue)
-          return endQueue(queue)
+          // A poller waiting for this queue to drain may go on without it.
+          return Effect.andThen(endQueue(queue), roomFreed.open)
         })
       ).pipe(Effect.map(streamOf)),
       firstConsumer: Deferred.await(started),
