@@ -9,6 +9,7 @@ import { EventStream } from "@effect-pulse/core"
 import { Queue } from "bullmq"
 import { Effect, Schema } from "effect"
 import { PersistedQueue } from "effect/persistence"
+import type { Redis } from "ioredis"
 import { bytesPayload, textPayload } from "../payload.js"
 import {
   bullConnection,
@@ -31,6 +32,24 @@ import type { AddJob, AddMode, JobResult } from "./types.js"
  * @category constants
  */
 export const benchMaxLen = 10_000_000
+
+/**
+ * Adds `count` events to `key` with raw ioredis, `batch` `XADD`s per
+ * pipeline: the producer of the raw consumer loops, so that every consumer
+ * measurement is fed the same way.
+ *
+ * @since 0.1.0
+ * @category jobs
+ */
+export const addRawInPipelines = async (client: Redis, key: string, count: number, batch: number): Promise<void> => {
+  for (let done = 0; done < count; done += batch) {
+    const pipeline = client.pipeline()
+    for (let i = 0; i < Math.min(batch, count - done); i++) {
+      pipeline.xadd(key, "MAXLEN", "~", benchMaxLen, "*", "n", "bench", "p", bytesPayload)
+    }
+    await pipeline.exec()
+  }
+}
 
 const timed = async (events: number, run: (count: number) => Promise<void>): Promise<number> => {
   const startedAt = now()

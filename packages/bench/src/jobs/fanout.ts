@@ -10,7 +10,7 @@
 import { EventStream, StartAt } from "@effect-pulse/core"
 import { Deferred, Effect, Stream } from "effect"
 import { bytesPayload } from "../payload.js"
-import { benchMaxLen } from "./add.js"
+import { addRawInPipelines, benchMaxLen } from "./add.js"
 import { ioredisClient, now, pulseLayer, rate, signal, uniqueName } from "./common.js"
 import type { FanoutJob, JobResult } from "./types.js"
 
@@ -73,13 +73,7 @@ const ioredis = (job: FanoutJob, url: string) =>
       }
       const readers = clients.map((_, index) => read(index))
       const startedAt = now()
-      for (let done = 0; done < count; done += job.batch) {
-        const pipeline = admin.pipeline()
-        for (let i = 0; i < Math.min(job.batch, count - done); i++) {
-          pipeline.xadd(key, "MAXLEN", "~", benchMaxLen, "*", "n", "bench", "p", bytesPayload)
-        }
-        await pipeline.exec()
-      }
+      await addRawInPipelines(admin, key, count, job.batch)
       await allDelivered.promise
       const result = rate(expected, startedAt, now())
       await Promise.all(readers)

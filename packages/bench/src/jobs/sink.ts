@@ -12,7 +12,7 @@ import { Queue, Worker } from "bullmq"
 import { Deferred, Effect, Schema, Stream } from "effect"
 import { PersistedQueue } from "effect/persistence"
 import { bytesPayload, textPayload } from "../payload.js"
-import { benchMaxLen } from "./add.js"
+import { addRawInPipelines, benchMaxLen } from "./add.js"
 import {
   bullConnection,
   ioredisClient,
@@ -113,13 +113,7 @@ const ioredis = (job: SinkJob, url: string) =>
       }
       const consumers = clients.map((_, index) => consume(index))
       const startedAt = now()
-      for (let done = 0; done < count; done += job.batch) {
-        const pipeline = admin.pipeline()
-        for (let i = 0; i < Math.min(job.batch, count - done); i++) {
-          pipeline.xadd(key, "MAXLEN", "~", benchMaxLen, "*", "n", "bench", "p", bytesPayload)
-        }
-        await pipeline.exec()
-      }
+      await addRawInPipelines(admin, key, count, job.batch)
       await allAcked.promise
       const result = rate(count, startedAt, now())
       await Promise.all(consumers)
