@@ -6,41 +6,35 @@
  */
 import { Metric } from "effect"
 
-export const eventsAdded = Metric.counter("pulse_events_added", {
-  description: "Events added to a stream",
-  incremental: true
-})
+/** Every counter of the library only ever goes up. */
+const counter = (name: string, description: string) => Metric.counter(name, { description, incremental: true })
 
-export const eventsRead = Metric.counter("pulse_events_read", {
-  description: "Events read by readers (before topic filtering)",
-  incremental: true
-})
+export const eventsAdded = counter("pulse_events_added", "Events added to a stream")
+
+export const eventsRead = counter("pulse_events_read", "Events read by readers (before topic filtering)")
 
 /** A counter narrowed to the series of one stream (and sink). */
 export const forStream = (counter: Metric.Counter<number>, stream: string, sink?: string): Metric.Counter<number> =>
   Metric.withAttributes(counter, sink === undefined ? { stream } : { stream, sink })
 
-export const eventsDelivered = Metric.counter("pulse_sink_events_delivered", {
-  description: "Events a sink delivered to its consumers (first deliveries and redeliveries)",
-  incremental: true
-})
+export const eventsDelivered = counter(
+  "pulse_sink_events_delivered",
+  "Events a sink delivered to its consumers (first deliveries and redeliveries)"
+)
 
-export const eventsAcked = Metric.counter("pulse_sink_events_acked", {
-  description: "Events acknowledged, by the application or because the sink's topic filter rejected them",
-  incremental: true
-})
+export const eventsAcked = counter(
+  "pulse_sink_events_acked",
+  "Events acknowledged, by the application or because the sink's topic filter rejected them"
+)
 
-export const eventsNacked = Metric.counter("pulse_sink_events_nacked", {
-  description: "Events handed back for redelivery",
-  incremental: true
-})
+export const eventsNacked = counter("pulse_sink_events_nacked", "Events handed back for redelivery")
 
-export const eventsClaimed = Metric.counter("pulse_sink_events_claimed", {
-  description: "Events claimed from consumers that did not ack them in time",
-  incremental: true
-})
+export const eventsClaimed = counter(
+  "pulse_sink_events_claimed",
+  "Events claimed from consumers that did not ack them in time"
+)
 
-export const eventsDeadLettered = Metric.counter("pulse_sink_events_dead_lettered", {
-  description: "Events moved to the dead-letter stream after maxDeliveries deliveries",
-  incremental: true
-})
+export const eventsDeadLettered = counter(
+  "pulse_sink_events_dead_lettered",
+  "Events moved to the dead-letter stream after maxDeliveries deliveries"
+)
