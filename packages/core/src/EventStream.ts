@@ -21,13 +21,14 @@
 import type { Duration, Scope } from "effect"
 import { Effect, Metric } from "effect"
 import type { InvalidName, InvalidTopicPattern, RedisError } from "./Errors.js"
-import { InvalidOption } from "./Errors.js"
+import { InvalidOption, PartiallyAdded, PayloadTooLarge } from "./Errors.js"
 import { toFields } from "./internal/entries.js"
 import { streamKey } from "./internal/keys.js"
 import { eventsAdded, forStream } from "./internal/metrics.js"
+import { chunkBatch, maxPayloadSizeLimit, payloadSize } from "./internal/payloadSize.js"
 import { isEntryId, validateDuration, validateInteger, validateName } from "./internal/validation.js"
 import * as Reader from "./Reader.js"
-import { RedisClient } from "./RedisClient.js"
+import { type Expiry, RedisClient } from "./RedisClient.js"
 import * as Sink from "./Sink.js"
 
 /**
@@ -35,7 +36,11 @@ import * as Sink from "./Sink.js"
  * it to about that many events (Redis's approximate `MAXLEN ~`, which trims
  * whole internal nodes and so may keep up to ~100 more). `ttl` expires the
  * stream key a fixed time after it was created; `slidingTtl` expires it that
- * long after the last add. They exclude each other.
+ * long after the last add. They exclude each other. `maxPayloadSize` (bytes,
+ * default 1 MiB as in NATS and Kafka, at most 512 MiB, Redis's largest
+ * value) refuses larger payloads with `PayloadTooLarge` before anything is
+ * sent: one huge value would hold up the connection every add and ack of the
+ * process shares.
  *
  * @example
  * ```ts
@@ -51,6 +56,7 @@ export interface Options {
   readonly maxLen?: number | undefined
   readonly ttl?: Duration.Input | undefined
   readonly slidingTtl?: Duration.Input | undefined
+  readonly maxPayloadSize?: number | undefined
 }
 
 /**
@@ -119,18 +125,33 @@ export interface EventStream {
   readonly key: string
   /** The approximate maximum number of events kept. */
   readonly maxLen: number
+  /** The largest payload an add accepts, in bytes. */
+  readonly maxPayloadSize: number
   /**
    * Adds an event; returns its ID, or `undefined` when `onlyIfStreamExists`
    * is set and the stream does not exist. A payload given as a string is
-   * stored as its UTF-8 bytes.
+   * stored as its UTF-8 bytes. The add and the stream's expiry (`ttl`,
+   * `slidingTtl`) are one atomic step: an add that fails stored nothing.
    */
   readonly add: (
     eventName: string,
     payload: Uint8Array | string,
     options?: AddOptions
-  ) => Effect.Effect<string | undefined, RedisError>
-  /** Adds many events in one round trip; returns their IDs in order. */
-  readonly addAll: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<string>, RedisError>
+  ) => Effect.Effect<string | undefined, PayloadTooLarge | RedisError>
+  /**
+   * Adds many events; returns their IDs in order. Every payload is checked
+   * first (one too large fails the call with nothing sent). The batch goes
+   * in parts of at most 1000 events and about 1 MiB each, one round trip
+   * per part, so that a large batch never holds up the shared connection
+   * for long. Each part is atomic (its events get consecutive IDs with
+   * nothing in between, and the expiry goes with it); the batch as a whole
+   * is not: another add may come between two parts, and when a part fails
+   * after earlier ones were stored the call fails with `PartiallyAdded`,
+   * which lists the IDs stored. A failure of the first part stored nothing.
+   */
+  readonly addAll: (
+    events: ReadonlyArray<NewEvent>
+  ) => Effect.Effect<ReadonlyArray<string>, PayloadTooLarge | PartiallyAdded | RedisError>
   /**
    * Deletes events by ID; returns how many existed. Consumers normally ack
    * events rather than remove them.
@@ -182,45 +203,70 @@ export const make = Effect.fnUntraced(function* (
   const ttlMillis = options?.ttl === undefined ? undefined : yield* validateDuration("ttl", options.ttl, 1)
   const slidingTtlMillis =
     options?.slidingTtl === undefined ? undefined : yield* validateDuration("slidingTtl", options.slidingTtl, 1)
+  const maxPayloadSize = yield* validateInteger(
+    "maxPayloadSize",
+    options?.maxPayloadSize ?? 1024 * 1024,
+    1,
+    maxPayloadSizeLimit
+  )
   const redis = yield* RedisClient
   const key = streamKey(name)
   const trim = { maxLen, approximate: true }
   const addedCounter = forStream(eventsAdded, name)
 
   // `ttl` is set once, on a key without expiry (`NX`): the add that created
-  // the stream. `slidingTtl` is pushed back by every add.
-  const expire: Effect.Effect<unknown, RedisError> =
+  // the stream. `slidingTtl` is pushed back by every add. Either goes with
+  // the add in one atomic step.
+  const expire: Expiry | undefined =
     ttlMillis !== undefined
-      ? redis.pexpire(key, ttlMillis, "NX")
+      ? { millis: ttlMillis, condition: "NX" }
       : slidingTtlMillis !== undefined
-        ? redis.pexpire(key, slidingTtlMillis)
-        : Effect.void
+        ? { millis: slidingTtlMillis }
+        : undefined
+
+  const checkSize = (eventName: string, payload: Uint8Array | string) => {
+    const size = payloadSize(payload, maxPayloadSize)
+    return size > maxPayloadSize
+      ? Effect.fail(new PayloadTooLarge({ streamName: name, eventName, size, maxSize: maxPayloadSize }))
+      : Effect.void
+  }
 
   const add = (eventName: string, payload: Uint8Array | string, addOptions?: AddOptions) =>
+    Effect.andThen(
+      checkSize(eventName, payload),
+      redis.xadd(key, toFields(eventName, payload, addOptions?.topic), {
+        trim,
+        noMkStream: addOptions?.onlyIfStreamExists,
+        expire
+      })
+    ).pipe(
+      Effect.flatMap((id) => (id === null ? Effect.undefined : Effect.as(Metric.update(addedCounter, 1), id))),
+      Effect.withSpan("EventStream.add", { attributes: { stream: name, event: eventName } })
+    )
+
+  const addPart = (part: ReadonlyArray<NewEvent>) =>
     redis
-      .xadd(key, toFields(eventName, payload, addOptions?.topic), { trim, noMkStream: addOptions?.onlyIfStreamExists })
-      .pipe(
-        Effect.flatMap((id) =>
-          id === null
-            ? Effect.succeed(undefined)
-            : Effect.as(Effect.andThen(expire, Metric.update(addedCounter, 1)), id)
-        ),
-        Effect.withSpan("EventStream.add", { attributes: { stream: name, event: eventName } })
+      .xaddAll(
+        key,
+        part.map((event) => toFields(event.name, event.payload, event.topic)),
+        { trim, expire }
       )
+      .pipe(Effect.tap(() => Metric.update(addedCounter, part.length)))
 
   const addAll = (events: ReadonlyArray<NewEvent>) =>
-    events.length === 0
-      ? Effect.succeed([])
-      : redis
-          .xaddAll(
-            key,
-            events.map((event) => toFields(event.name, event.payload, event.topic)),
-            { trim }
+    Effect.gen(function* () {
+      for (const event of events) yield* checkSize(event.name, event.payload)
+      const ids: Array<string> = []
+      for (const part of chunkBatch(events)) {
+        const added = yield* addPart(part).pipe(
+          Effect.mapError((error) =>
+            ids.length === 0 ? error : new PartiallyAdded({ streamName: name, addedIds: ids, cause: error })
           )
-          .pipe(
-            Effect.tap(() => Effect.andThen(expire, Metric.update(addedCounter, events.length))),
-            Effect.withSpan("EventStream.addAll", { attributes: { stream: name, count: events.length } })
-          )
+        )
+        for (const id of added) ids.push(id)
+      }
+      return ids as ReadonlyArray<string>
+    }).pipe(Effect.withSpan("EventStream.addAll", { attributes: { stream: name, count: events.length } }))
 
   const remove = (...ids: ReadonlyArray<string>) => {
     const malformed = ids.find((id) => !isEntryId(id))
@@ -236,6 +282,7 @@ export const make = Effect.fnUntraced(function* (
     name,
     key,
     maxLen,
+    maxPayloadSize,
     add,
     addAll,
     remove,

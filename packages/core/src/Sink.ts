@@ -25,6 +25,7 @@
 import type { Duration } from "effect"
 import { Effect, Exit, Metric, Schedule, Scope, type Stream } from "effect"
 import type { InvalidName, InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
+import { NotDeliveredToSink, SinkClosed } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
 import { sinkKeepAliveKey, sinkLeaseKey, streamKey } from "./internal/keys.js"
@@ -63,7 +64,7 @@ export type SinkError = SinkState.SinkError
  * pending, nothing redelivered; default false), `ackGracePeriod` (how long
  * a delivered event may stay unacked before it is delivered again; default
  * 20 seconds) and `maxDeliveries` (after that many deliveries without an ack
- * an event moves to the stream `<stream>:dead`; default unlimited).
+ * an event moves to the stream's dead letters, `DeadLetter`; default unlimited).
  *
  * @example
  * ```ts
@@ -80,7 +81,7 @@ export interface Options extends ReadOptions {
   readonly noAck?: boolean | undefined
   /** How long a delivered event may stay unacked before it is delivered again; 20 seconds by default. */
   readonly ackGracePeriod?: Duration.Input | undefined
-  /** Deliveries after which an unacked event moves to `<stream>:dead`; unlimited by default. */
+  /** Deliveries after which an unacked event moves to the stream's dead letters (`DeadLetter`); unlimited by default. */
   readonly maxDeliveries?: number | undefined
 }
 
@@ -108,27 +109,41 @@ export interface Sink {
   readonly events: Stream.Stream<Event, SinkError>
   /** A further stream with a copy of every event delivered after this call, until the scope closes. */
   readonly subscribe: Effect.Effect<Stream.Stream<Event, SinkError>, never, Scope.Scope>
-  /** Acknowledges an event: it will not be delivered again. */
-  readonly ack: (event: Event) => Effect.Effect<void, RedisError>
-  /** Acknowledges many events in one round trip. */
-  readonly ackAll: (events: Iterable<Event>) => Effect.Effect<void, RedisError>
-  /** Hands an event back: it is delivered again at the next claim check, without waiting for the grace period. */
-  readonly nack: (event: Event) => Effect.Effect<void, RedisError>
+  /**
+   * Acknowledges an event: it will not be delivered again. Fails with
+   * `SinkClosed` once the sink is closed, and with `NotDeliveredToSink` for
+   * an event this sink did not deliver (one of another sink, of a reader, or
+   * of a stream the sink no longer reads); either way nothing is sent.
+   */
+  readonly ack: (event: Event) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
+  /** Acknowledges many events in one round trip per stream; checked as `ack`, all before any is sent. */
+  readonly ackAll: (events: Iterable<Event>) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
+  /**
+   * Hands an event back: it is delivered again at the next claim check,
+   * without waiting for the grace period. Checked as `ack`.
+   */
+  readonly nack: (event: Event) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
   /**
    * Runs `handler` on every event until the sink closes, acking each event
    * whose handler succeeds and handing back (with `nack`) each one whose
    * handler fails or dies. Handler failures are logged and never stop the
-   * sink. `concurrency` (default 1) events are handled at once.
+   * sink. `concurrency` (default 1) events are handled at once. Fails with
+   * `SinkClosed` when called on a closed sink (and `InvalidOption` for a
+   * `concurrency` that is not a positive integer); a `process` running when the
+   * sink closes returns once the acks of the handled events went out.
    */
   readonly process: <X, E, R>(
     handler: (event: Event) => Effect.Effect<X, E, R>,
     options?: { readonly concurrency?: number | undefined }
-  ) => Effect.Effect<void, SinkError, R>
-  /** Reads one more stream with this sink (creating its consumer group if needed). Idempotent. */
+  ) => Effect.Effect<void, SinkError | SinkClosed | InvalidOption, R>
+  /**
+   * Reads one more stream with this sink (creating its consumer group if
+   * needed). Idempotent. Fails with `SinkClosed` on a closed sink.
+   */
   readonly addStream: (
     stream: EventStream,
     options?: { readonly start?: StartAt.StartAt | undefined }
-  ) => Effect.Effect<void, InvalidOption | RedisError>
+  ) => Effect.Effect<void, InvalidOption | SinkClosed | RedisError>
   /**
    * Stops reading a stream. When no consumer of the sink is left on it, its
    * consumer group is destroyed, as Go Pulse does. Idempotent.
@@ -304,9 +319,9 @@ export const make = Effect.fnUntraced(function* (
       ? Effect.void
       : Effect.andThen(redis.xack(sinkStream.key, name, ids), Metric.update(sinkStream.acked, ids.length))
 
-  const ack = (event: Event) => ackIds(streamOf(event), [event.id])
-
-  const ackAll = (events: Iterable<Event>) => {
+  // `process` acks and nacks without the checks below: the events are its
+  // own, and the acks of events handled while the sink closes still go out.
+  const ackUnchecked = (events: Iterable<Event>) => {
     const byStream = new Map<string, { stream: SinkStream; ids: Array<string> }>()
     for (const event of events) {
       const entry = byStream.get(event.streamName)
@@ -319,26 +334,69 @@ export const make = Effect.fnUntraced(function* (
     })
   }
 
-  const nack = (event: Event) => (state.noAck ? Effect.void : nackEntries(state, streamOf(event), event))
+  const nackUnchecked = (event: Event) => (state.noAck ? Effect.void : nackEntries(state, streamOf(event), event))
+
+  const ensureOpen = (operation: string): Effect.Effect<void, SinkClosed> =>
+    Effect.suspend(() =>
+      closed ? Effect.fail(new SinkClosed({ sinkName: name, consumer: state.consumer, operation })) : Effect.void
+    )
+
+  /** Fails unless the sink is open and delivered every one of `events`; sends nothing. */
+  const ensureDelivered = (operation: string, events: Iterable<Event>) =>
+    Effect.andThen(
+      ensureOpen(operation),
+      Effect.suspend(() => {
+        for (const event of events) {
+          const reason =
+            event.sinkName === undefined
+              ? "it was read by a reader"
+              : event.sinkName !== name
+                ? `it was delivered to sink ${event.sinkName}`
+                : !state.streams.has(streamKey(event.streamName))
+                  ? `the sink does not read stream ${event.streamName}`
+                  : undefined
+          if (reason !== undefined) {
+            return Effect.fail(
+              new NotDeliveredToSink({ sinkName: name, eventId: event.id, streamName: event.streamName, reason })
+            )
+          }
+        }
+        return Effect.void
+      })
+    )
+
+  const ack = (event: Event) => Effect.andThen(ensureDelivered("ack", [event]), ackUnchecked([event]))
+
+  const ackAll = (events: Iterable<Event>) => {
+    const list = Array.from(events)
+    return Effect.andThen(ensureDelivered("ackAll", list), ackUnchecked(list))
+  }
+
+  const nack = (event: Event) => Effect.andThen(ensureDelivered("nack", [event]), nackUnchecked(event))
 
   const process = <X, E, R>(
     handler: (event: Event) => Effect.Effect<X, E, R>,
     processOptions?: { readonly concurrency?: number | undefined }
   ) =>
-    SinkProcess.process({
-      events: subscribers.eventBatches,
-      ackAll,
-      nack,
-      handler,
-      concurrency: processOptions?.concurrency ?? 1
-    }).pipe(Effect.annotateLogs(annotations))
+    Effect.gen(function* () {
+      const concurrency = yield* validateInteger("concurrency", processOptions?.concurrency ?? 1, 1)
+      yield* ensureOpen("process")
+      return yield* SinkProcess.process({
+        events: subscribers.eventBatches,
+        ackAll: ackUnchecked,
+        nack: nackUnchecked,
+        handler,
+        concurrency
+      }).pipe(Effect.annotateLogs(annotations))
+    })
 
   const addStream = Effect.fnUntraced(function* (
     added: EventStream,
     addOptions?: { readonly start?: StartAt.StartAt | undefined }
   ) {
     const start = yield* StartAt.validate(addOptions?.start ?? read.start)
-    if (closed || state.streams.has(added.key)) return
+    yield* ensureOpen("addStream")
+    if (state.streams.has(added.key)) return
     const sinkStream = SinkState.makeSinkStream(name, added.name, SinkState.groupStartId(start))
     yield* SinkState.joinGroup(state, sinkStream)
     if (closed || state.streams.has(added.key)) return
