@@ -99,9 +99,33 @@ export const connectionError = (message: string, cause: unknown, scrub: Scrub): 
 export const toRedisError = (command: string, error: unknown, scrub: Scrub): Errors.RedisError => {
   if (isReplyError(error)) {
     const message = scrub(error.message)
-    return new Errors.RedisCommandError({ command, code: replyCode(message), message })
+    const code = replyCode(message)
+    return new Errors.RedisCommandError({
+      command,
+      code,
+      message: code === "NOPERM" ? describeNoPermission(command, message) : message
+    })
   }
   return connectionError(`${command} failed: ${connectionFailure(error)}`, error, scrub)
+}
+
+/**
+ * A `NOPERM` reply in words that say what to grant: Redis names the command
+ * it refused (`'eval'`, which may be another than the one the library sent
+ * it for, such as the script behind `XADD`) or says that a key or channel is
+ * outside the user's patterns. Redis's own message follows.
+ */
+export const describeNoPermission = (command: string, message: string): string => {
+  const refused = /run the '([^']+)' command/.exec(message)?.[1]
+  const missing =
+    refused !== undefined
+      ? `the command '${refused}' (grant +${refused.toLowerCase()})`
+      : /\bkey/.test(message)
+        ? "a key outside the user's key patterns (grant ~pulse:*)"
+        : /\bchannel/.test(message)
+          ? "a channel outside the user's channel patterns"
+          : "a permission Redis did not name"
+  return `NOPERM: the Redis user may not run ${command}: it lacks ${missing}; see "Production setup" in the README for the ACL effect-pulse needs. Redis said: ${message}`
 }
 
 /** What a connection failure of ioredis means, in words a user of this library can act on. */
