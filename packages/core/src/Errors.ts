@@ -211,8 +211,9 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("Payl
 /**
  * An `addAll` large enough to be sent in several parts failed after some
  * parts were stored: `addedIds` are the IDs of the events stored (the first
- * `addedIds.length` of the batch, in order); the rest were not added.
- * `cause` is the failure of the part that was not stored.
+ * `addedIds.length` of the batch, in order). `cause` is the failure of the
+ * next part: when Redis refused it, it and the parts after it were not
+ * added; when the connection dropped before its reply, it may have been.
  *
  * @example
  * ```ts
@@ -235,7 +236,7 @@ export class PartiallyAdded extends Schema.TaggedError<PartiallyAdded>()("Partia
 }) {
   override get message(): string {
     const reason = this.cause instanceof Error ? `: ${this.cause.message}` : ""
-    return `addAll to stream ${this.streamName} stored only its first ${this.addedIds.length} event(s)${reason}`
+    return `addAll to stream ${this.streamName} stored its first ${this.addedIds.length} event(s), then failed${reason}`
   }
 }
 

@@ -131,7 +131,9 @@ export interface EventStream {
    * Adds an event; returns its ID, or `undefined` when `onlyIfStreamExists`
    * is set and the stream does not exist. A payload given as a string is
    * stored as its UTF-8 bytes. The add and the stream's expiry (`ttl`,
-   * `slidingTtl`) are one atomic step: an add that fails stored nothing.
+   * `slidingTtl`) are one atomic step: an add that Redis refuses stored
+   * nothing, and one whose connection dropped before the reply says that it
+   * may have been stored.
    */
   readonly add: (
     eventName: string,

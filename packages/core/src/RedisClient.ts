@@ -174,7 +174,9 @@ export interface AddOptions {
 
 /**
  * A `PEXPIRE key millis [condition]` sent with an add, in one atomic step:
- * the add and the expiry happen together or not at all.
+ * nothing runs between the add and the expiry. Redis does not undo the add
+ * should the expiry fail, so give a valid one (`EventStream` checks `ttl`
+ * and `slidingTtl` before anything is sent).
  *
  * @example
  * ```ts

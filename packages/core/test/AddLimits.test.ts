@@ -114,7 +114,7 @@ describeOnBothLayers("Add limits", (it) => {
       expect(partial.addedIds).toHaveLength(1000)
       const stored = yield* redis.xrange(stream.key, "-", "+")
       expect(stored.map((entry) => entry.id)).toEqual(partial.addedIds)
-      expect(partial.message).toContain("first 1000 event(s): the connection to Redis was lost")
+      expect(partial.message).toContain("first 1000 event(s), then failed: the connection to Redis was lost")
 
       // The first part failing stored nothing: the plain Redis error comes through.
       parts = 1

@@ -4,9 +4,12 @@
  *
  * Scripts rather than pipelines or `MULTI` because a script runs atomically
  * and is one command on the wire: the entries of a batch get consecutive IDs
- * with nothing in between, and an add and its `PEXPIRE` happen together, so
- * a failed expiry never follows a stored event (the caller validated the
- * expiry, so Redis cannot refuse it after the add).
+ * with nothing in between, and an add and its `PEXPIRE` go together:
+ * nothing runs in between. Redis does not undo a script's writes when a
+ * later command in it fails, so the caller validates the expiry first
+ * (`EventStream` does): then Redis cannot refuse it after the add, and an
+ * add Redis refuses stored nothing. (One whose connection drops before the
+ * reply may have run: its `RedisConnectionError` says so.)
  *
  * @internal
  */

@@ -132,7 +132,7 @@ export const describeNoPermission = (command: string, message: string): string =
 const connectionFailure = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error)
   if (error.name === "MaxRetriesPerRequestError" || error.message.startsWith("Command aborted")) {
-    return "the connection to Redis was lost before the reply came"
+    return "the connection to Redis was lost before the reply came (the command may or may not have run)"
   }
   if (error.message.startsWith("Stream isn't writeable")) return "not connected to Redis (reconnecting)"
   if (error.message === "Connection is closed.") return "the connection to Redis is closed"
