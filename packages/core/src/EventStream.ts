@@ -20,13 +20,20 @@
  */
 import type { Duration, Scope } from "effect"
 import { Effect, Metric } from "effect"
-import type { InvalidName, InvalidTopicPattern, RedisError } from "./Errors.js"
-import { InvalidOption, PartiallyAdded, PayloadTooLarge } from "./Errors.js"
+import type { InvalidTopicPattern, RedisError } from "./Errors.js"
+import { InvalidName, InvalidOption, PartiallyAdded, PayloadTooLarge } from "./Errors.js"
 import { toFields } from "./internal/entries.js"
 import { streamKey } from "./internal/keys.js"
 import { eventsAdded, forStream } from "./internal/metrics.js"
 import { chunkBatch, maxPayloadSizeLimit, payloadSize } from "./internal/payloadSize.js"
-import { isEntryId, validateDuration, validateInteger, validateName } from "./internal/validation.js"
+import {
+  isEntryId,
+  loneSurrogateIndex,
+  show,
+  validateDuration,
+  validateInteger,
+  validateName
+} from "./internal/validation.js"
 import * as Reader from "./Reader.js"
 import { type Expiry, RedisClient } from "./RedisClient.js"
 import * as Sink from "./Sink.js"
@@ -130,7 +137,10 @@ export interface EventStream {
   /**
    * Adds an event; returns its ID, or `undefined` when `onlyIfStreamExists`
    * is set and the stream does not exist. A payload given as a string is
-   * stored as its UTF-8 bytes. The add and the stream's expiry (`ttl`,
+   * stored as its UTF-8 bytes. An event name or topic that is not
+   * well-formed Unicode (a lone surrogate would be stored as U+FFFD) fails
+   * with `InvalidName` or `InvalidOption`, a payload over `maxPayloadSize`
+   * with `PayloadTooLarge`, before anything is sent. The add and the stream's expiry (`ttl`,
    * `slidingTtl`) are one atomic step: an add that Redis refuses stored
    * nothing, and one whose connection dropped before the reply says that it
    * may have been stored.
@@ -139,10 +149,10 @@ export interface EventStream {
     eventName: string,
     payload: Uint8Array | string,
     options?: AddOptions
-  ) => Effect.Effect<string | undefined, PayloadTooLarge | RedisError>
+  ) => Effect.Effect<string | undefined, InvalidName | InvalidOption | PayloadTooLarge | RedisError>
   /**
-   * Adds many events; returns their IDs in order. Every payload is checked
-   * first (one too large fails the call with nothing sent). The batch goes
+   * Adds many events; returns their IDs in order. Every event is checked
+   * first, as by `add` (one bad event fails the call with nothing sent). The batch goes
    * in parts of at most 1000 events and about 1 MiB each, one round trip
    * per part, so that a large batch never holds up the shared connection
    * for long. Each part is atomic (its events get consecutive IDs with
@@ -153,7 +163,7 @@ export interface EventStream {
    */
   readonly addAll: (
     events: ReadonlyArray<NewEvent>
-  ) => Effect.Effect<ReadonlyArray<string>, PayloadTooLarge | PartiallyAdded | RedisError>
+  ) => Effect.Effect<ReadonlyArray<string>, InvalidName | InvalidOption | PayloadTooLarge | PartiallyAdded | RedisError>
   /**
    * Deletes events by ID; returns how many existed. Consumers normally ack
    * events rather than remove them.
@@ -226,7 +236,33 @@ export const make = Effect.fnUntraced(function* (
         ? { millis: slidingTtlMillis }
         : undefined
 
-  const checkSize = (eventName: string, payload: Uint8Array | string) => {
+  /**
+   * Refuses what Redis would store other than given (a lone surrogate in a
+   * name or topic becomes U+FFFD in UTF-8) and payloads over the maximum.
+   */
+  const checkEvent = (
+    eventName: string,
+    payload: Uint8Array | string,
+    topic: string | undefined
+  ): Effect.Effect<void, InvalidName | InvalidOption | PayloadTooLarge> => {
+    if (typeof eventName !== "string" || loneSurrogateIndex(eventName) !== -1) {
+      return Effect.fail(
+        new InvalidName({ name: String(eventName), message: "an event name must be a well-formed Unicode string" })
+      )
+    }
+    if (topic !== undefined && (typeof topic !== "string" || loneSurrogateIndex(topic) !== -1)) {
+      return Effect.fail(
+        new InvalidOption({
+          option: "topic",
+          message: `a topic must be a well-formed Unicode string, got ${show(topic)}`
+        })
+      )
+    }
+    if (typeof payload !== "string" && !(payload instanceof Uint8Array)) {
+      return Effect.fail(
+        new InvalidOption({ option: "payload", message: "a payload must be a string or a Uint8Array" })
+      )
+    }
     const size = payloadSize(payload, maxPayloadSize)
     return size > maxPayloadSize
       ? Effect.fail(new PayloadTooLarge({ streamName: name, eventName, size, maxSize: maxPayloadSize }))
@@ -235,7 +271,7 @@ export const make = Effect.fnUntraced(function* (
 
   const add = (eventName: string, payload: Uint8Array | string, addOptions?: AddOptions) =>
     Effect.andThen(
-      checkSize(eventName, payload),
+      checkEvent(eventName, payload, addOptions?.topic),
       redis.xadd(key, toFields(eventName, payload, addOptions?.topic), {
         trim,
         noMkStream: addOptions?.onlyIfStreamExists,
@@ -257,7 +293,7 @@ export const make = Effect.fnUntraced(function* (
 
   const addAll = (events: ReadonlyArray<NewEvent>) =>
     Effect.gen(function* () {
-      for (const event of events) yield* checkSize(event.name, event.payload)
+      for (const event of events) yield* checkEvent(event.name, event.payload, event.topic)
       const ids: Array<string> = []
       for (const part of chunkBatch(events)) {
         const added = yield* addPart(part).pipe(

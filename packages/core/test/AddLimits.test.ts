@@ -29,6 +29,29 @@ describeOnBothLayers("Add limits", (it) => {
     })
   )
 
+  it.effect("event names and topics that are not well-formed Unicode are refused, and nothing is sent", () =>
+    Effect.gen(function* () {
+      const { calls, layer } = yield* countingRedis
+      const stream = yield* EventStream.make(uniqueName("surrogates")).pipe(Effect.provide(layer))
+      expect((yield* Effect.flip(stream.add("bad\ud800", "")))._tag).toBe("InvalidName")
+      expect(yield* Effect.flip(stream.add("created", "", { topic: "\udc00" }))).toMatchObject({
+        _tag: "InvalidOption",
+        option: "topic"
+      })
+      const batch = yield* Effect.flip(
+        stream.addAll([
+          { name: "fine", payload: "" },
+          { name: "fine", payload: "", topic: "eu\ud83d" }
+        ])
+      )
+      expect(batch._tag).toBe("InvalidOption")
+      expect(calls).toEqual([])
+      // A pair of surrogates is one well-formed character.
+      yield* stream.add("created \ud83d\ude00", "", { topic: "\ud83c\uddea\ud83c\uddfa" })
+      yield* stream.destroy
+    })
+  )
+
   it.effect("the default maximum payload is 1 MiB", () =>
     Effect.gen(function* () {
       const stream = yield* EventStream.make(uniqueName("default-max"))

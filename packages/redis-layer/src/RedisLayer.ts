@@ -286,7 +286,9 @@ export const layerConfig = (
  * A `RedisClient` over an ioredis client you own: the layer neither connects
  * nor closes it, and uses it with the settings you gave it (for commands to
  * fail promptly while the connection is down, create it with
- * `enableOfflineQueue: false` and `maxRetriesPerRequest: 0`). Blocking
+ * `enableOfflineQueue: false` and `maxRetriesPerRequest: 0`; under a
+ * least-privilege ACL, with `enableReadyCheck: false`, or ioredis's ready
+ * check sends `INFO` and prints a warning when it is refused). Blocking
  * connections are `client.duplicate()`s, connected on their first read and
  * closed with their scopes. A client with a `keyPrefix` or
  * `replyMapping: "resp3"` is refused with `InvalidOption`.
