@@ -24,8 +24,14 @@
  */
 import type { Duration } from "effect"
 import { Effect, Exit, Metric, Schedule, Scope, type Stream } from "effect"
-import type { InvalidName, InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
-import { NotDeliveredToSink, SinkClosed } from "./Errors.js"
+import type {
+  InvalidName,
+  InvalidOption,
+  InvalidTopicPattern,
+  NotDeliveredToSink,
+  RedisError,
+  SinkClosed
+} from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
 import { sinkKeepAliveKey, sinkLeaseKey, streamKey } from "./internal/keys.js"
@@ -33,6 +39,7 @@ import * as Poller from "./internal/poller.js"
 import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
 import { retryWhileDisconnected } from "./internal/retry.js"
+import { makeGuards } from "./internal/sinkGuards.js"
 import { claimCheck, makeHeartbeat, nack as nackEntries } from "./internal/sinkMaintenance.js"
 import * as SinkProcess from "./internal/sinkProcess.js"
 import type { SinkStream } from "./internal/sinkState.js"
@@ -237,6 +244,12 @@ export const make = Effect.fnUntraced(function* (
   const scope = yield* Scope.fork(parentScope, "sequential")
   let closed = false
   const annotations = { stream: stream.name, sink: name, consumer: state.consumer }
+  const guards = makeGuards({
+    name,
+    consumer: () => state.consumer,
+    isClosed: () => closed,
+    streamKeys: state.streams
+  })
 
   const poller = Poller.make({
     redis,
@@ -319,9 +332,9 @@ export const make = Effect.fnUntraced(function* (
       ? Effect.void
       : Effect.andThen(redis.xack(sinkStream.key, name, ids), Metric.update(sinkStream.acked, ids.length))
 
-  // `process` acks and nacks without the checks below: the events are its
-  // own, and the acks of events handled while the sink closes still go out.
-  const ackUnchecked = (events: Iterable<Event>) => {
+  const ack = (event: Event) => ackIds(streamOf(event), [event.id])
+
+  const ackAll = (events: Iterable<Event>) => {
     const byStream = new Map<string, { stream: SinkStream; ids: Array<string> }>()
     for (const event of events) {
       const entry = byStream.get(event.streamName)
@@ -334,68 +347,26 @@ export const make = Effect.fnUntraced(function* (
     })
   }
 
-  const nackUnchecked = (event: Event) => (state.noAck ? Effect.void : nackEntries(state, streamOf(event), event))
-
-  const ensureOpen = (operation: string): Effect.Effect<void, SinkClosed> =>
-    Effect.suspend(() =>
-      closed ? Effect.fail(new SinkClosed({ sinkName: name, consumer: state.consumer, operation })) : Effect.void
-    )
-
-  /** Fails unless the sink is open and delivered every one of `events`; sends nothing. */
-  const ensureDelivered = (operation: string, events: Iterable<Event>) =>
-    Effect.andThen(
-      ensureOpen(operation),
-      Effect.suspend(() => {
-        for (const event of events) {
-          const reason =
-            event.sinkName === undefined
-              ? "it was read by a reader"
-              : event.sinkName !== name
-                ? `it was delivered to sink ${event.sinkName}`
-                : !state.streams.has(streamKey(event.streamName))
-                  ? `the sink does not read stream ${event.streamName}`
-                  : undefined
-          if (reason !== undefined) {
-            return Effect.fail(
-              new NotDeliveredToSink({ sinkName: name, eventId: event.id, streamName: event.streamName, reason })
-            )
-          }
-        }
-        return Effect.void
-      })
-    )
-
-  const ack = (event: Event) => Effect.andThen(ensureDelivered("ack", [event]), ackUnchecked([event]))
-
-  const ackAll = (events: Iterable<Event>) => {
-    const list = Array.from(events)
-    return Effect.andThen(ensureDelivered("ackAll", list), ackUnchecked(list))
-  }
-
-  const nack = (event: Event) => Effect.andThen(ensureDelivered("nack", [event]), nackUnchecked(event))
+  const nack = (event: Event) => (state.noAck ? Effect.void : nackEntries(state, streamOf(event), event))
 
   const process = <X, E, R>(
     handler: (event: Event) => Effect.Effect<X, E, R>,
     processOptions?: { readonly concurrency?: number | undefined }
   ) =>
-    Effect.gen(function* () {
-      const concurrency = yield* validateInteger("concurrency", processOptions?.concurrency ?? 1, 1)
-      yield* ensureOpen("process")
-      return yield* SinkProcess.process({
-        events: subscribers.eventBatches,
-        ackAll: ackUnchecked,
-        nack: nackUnchecked,
-        handler,
-        concurrency
-      }).pipe(Effect.annotateLogs(annotations))
-    })
+    SinkProcess.process({
+      events: subscribers.eventBatches,
+      ackAll,
+      nack,
+      handler,
+      concurrency: processOptions?.concurrency ?? 1
+    }).pipe(Effect.annotateLogs(annotations))
 
   const addStream = Effect.fnUntraced(function* (
     added: EventStream,
     addOptions?: { readonly start?: StartAt.StartAt | undefined }
   ) {
     const start = yield* StartAt.validate(addOptions?.start ?? read.start)
-    yield* ensureOpen("addStream")
+    yield* guards.ensureOpen("addStream")
     if (state.streams.has(added.key)) return
     const sinkStream = SinkState.makeSinkStream(name, added.name, SinkState.groupStartId(start))
     yield* SinkState.joinGroup(state, sinkStream)
@@ -423,10 +394,20 @@ export const make = Effect.fnUntraced(function* (
     },
     events: subscribers.events,
     subscribe: subscribers.subscribe,
-    ack,
-    ackAll,
-    nack,
-    process,
+    ack: (event) => Effect.andThen(guards.ensureDelivered("ack", [event]), () => ack(event)),
+    ackAll: (events) => {
+      const list = Array.from(events)
+      return Effect.andThen(guards.ensureDelivered("ackAll", list), () => ackAll(list))
+    },
+    nack: (event) => Effect.andThen(guards.ensureDelivered("nack", [event]), () => nack(event)),
+    process: (handler, processOptions) =>
+      Effect.andThen(
+        Effect.andThen(
+          validateInteger("concurrency", processOptions?.concurrency ?? 1, 1),
+          guards.ensureOpen("process")
+        ),
+        () => process(handler, processOptions)
+      ),
     addStream,
     removeStream,
     close: Effect.suspend(() => (closed ? Effect.void : Scope.close(scope, Exit.void))),
