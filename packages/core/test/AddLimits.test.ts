@@ -66,8 +66,11 @@ describeOnBothLayers("Add limits", (it) => {
   it.effect("ttl and slidingTtl are set by the add itself", () =>
     Effect.gen(function* () {
       const redis = yield* RedisClient.RedisClient
-      const fixed = yield* EventStream.make(uniqueName("ttl"), { ttl: "1 hour" })
+      const { calls, layer } = yield* countingRedis
+      const fixed = yield* EventStream.make(uniqueName("ttl"), { ttl: "1 hour" }).pipe(Effect.provide(layer))
       yield* fixed.add("created", "")
+      // One command, the add with its expiry: nothing can come between them, and no PEXPIRE can fail after the add.
+      expect(calls).toEqual(["xadd"])
       const ttl = yield* redis.pttl(fixed.key)
       expect(ttl).toBeGreaterThan(3_590_000)
       expect(ttl).toBeLessThanOrEqual(3_600_000)
