@@ -120,7 +120,7 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
     xaddAll: (key, entries, options) =>
       entries.length === 0
         ? Effect.succeed([])
-        : run("XADD", (now) => Streams.xaddAll(store, key, entries, options?.trim, now)),
+        : run("XADD", (now) => Streams.xaddAll(store, key, entries, options, now)),
     xrange: (key, start, end, count) =>
       run("XRANGE", (now) => Streams.xrange(store, key, { start, end }, count, false, now)),
     xrevrange: (key, end, start, count) =>

@@ -25,6 +25,7 @@
 import type { Stream } from "effect"
 import { Effect, Exit, Metric, Scope } from "effect"
 import type { InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
+import { ReaderClosed } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
 import { toEvent } from "./internal/entries.js"
@@ -107,12 +108,13 @@ export interface Reader {
   readonly subscribe: Effect.Effect<Stream.Stream<Event, ReaderError>, never, Scope.Scope>
   /**
    * Reads one more stream. `start` defaults to the reader's own start
-   * option. Does nothing if the stream is already read.
+   * option. Does nothing if the stream is already read; fails with
+   * `ReaderClosed` once the reader is closed.
    */
   readonly addStream: (
     stream: EventStream,
     options?: { readonly start?: StartAt.StartAt | undefined }
-  ) => Effect.Effect<void, InvalidOption | RedisError>
+  ) => Effect.Effect<void, InvalidOption | ReaderClosed | RedisError>
   /** Stops reading a stream. Does nothing if the stream is not read. */
   readonly removeStream: (stream: EventStream) => Effect.Effect<void>
   /** Stops polling and ends the reader's streams. Safe to call more than once. */
@@ -152,7 +154,7 @@ interface StreamState {
  */
 export const make = Effect.fnUntraced(function* (
   redis: RedisService,
-  stream: EventStream,
+  stream: Pick<EventStream, "name" | "key">,
   options?: Options
 ): Effect.fn.Return<Reader, InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope> {
   const resolved = yield* resolveReadOptions(options)
@@ -221,7 +223,11 @@ export const make = Effect.fnUntraced(function* (
     addOptions?: { readonly start?: StartAt.StartAt | undefined }
   ) {
     const start = yield* StartAt.validate(addOptions?.start ?? resolved.start)
-    if (closed || streams.has(added.key)) return
+    if (closed) {
+      const streamNames = Array.from(streams.values(), (state) => state.name)
+      return yield* new ReaderClosed({ streamNames, operation: "addStream" })
+    }
+    if (streams.has(added.key)) return
     const cursor = yield* startCursor(redis, added.key, start)
     if (closed || streams.has(added.key)) return
     streams.set(added.key, { name: added.name, cursor, readCounter: forStream(eventsRead, added.name) })

@@ -24,7 +24,14 @@
  */
 import type { Duration } from "effect"
 import { Effect, Exit, Metric, Schedule, Scope, type Stream } from "effect"
-import type { InvalidName, InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
+import type {
+  InvalidName,
+  InvalidOption,
+  InvalidTopicPattern,
+  NotDeliveredToSink,
+  RedisError,
+  SinkClosed
+} from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
 import { sinkKeepAliveKey, sinkLeaseKey, streamKey } from "./internal/keys.js"
@@ -32,6 +39,7 @@ import * as Poller from "./internal/poller.js"
 import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
 import { retryWhileDisconnected } from "./internal/retry.js"
+import { makeGuards } from "./internal/sinkGuards.js"
 import { claimCheck, makeHeartbeat, nack as nackEntries } from "./internal/sinkMaintenance.js"
 import * as SinkProcess from "./internal/sinkProcess.js"
 import type { SinkStream } from "./internal/sinkState.js"
@@ -63,7 +71,7 @@ export type SinkError = SinkState.SinkError
  * pending, nothing redelivered; default false), `ackGracePeriod` (how long
  * a delivered event may stay unacked before it is delivered again; default
  * 20 seconds) and `maxDeliveries` (after that many deliveries without an ack
- * an event moves to the stream `<stream>:dead`; default unlimited).
+ * an event moves to the stream's dead letters, `DeadLetter`; default unlimited).
  *
  * @example
  * ```ts
@@ -80,7 +88,7 @@ export interface Options extends ReadOptions {
   readonly noAck?: boolean | undefined
   /** How long a delivered event may stay unacked before it is delivered again; 20 seconds by default. */
   readonly ackGracePeriod?: Duration.Input | undefined
-  /** Deliveries after which an unacked event moves to `<stream>:dead`; unlimited by default. */
+  /** Deliveries after which an unacked event moves to the stream's dead letters (`DeadLetter`); unlimited by default. */
   readonly maxDeliveries?: number | undefined
 }
 
@@ -108,27 +116,41 @@ export interface Sink {
   readonly events: Stream.Stream<Event, SinkError>
   /** A further stream with a copy of every event delivered after this call, until the scope closes. */
   readonly subscribe: Effect.Effect<Stream.Stream<Event, SinkError>, never, Scope.Scope>
-  /** Acknowledges an event: it will not be delivered again. */
-  readonly ack: (event: Event) => Effect.Effect<void, RedisError>
-  /** Acknowledges many events in one round trip. */
-  readonly ackAll: (events: Iterable<Event>) => Effect.Effect<void, RedisError>
-  /** Hands an event back: it is delivered again at the next claim check, without waiting for the grace period. */
-  readonly nack: (event: Event) => Effect.Effect<void, RedisError>
+  /**
+   * Acknowledges an event: it will not be delivered again. Fails with
+   * `SinkClosed` once the sink is closed, and with `NotDeliveredToSink` for
+   * an event this sink did not deliver (one of another sink, of a reader, or
+   * of a stream the sink no longer reads); either way nothing is sent.
+   */
+  readonly ack: (event: Event) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
+  /** Acknowledges many events in one round trip per stream; checked as `ack`, all before any is sent. */
+  readonly ackAll: (events: Iterable<Event>) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
+  /**
+   * Hands an event back: it is delivered again at the next claim check,
+   * without waiting for the grace period. Checked as `ack`.
+   */
+  readonly nack: (event: Event) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
   /**
    * Runs `handler` on every event until the sink closes, acking each event
    * whose handler succeeds and handing back (with `nack`) each one whose
    * handler fails or dies. Handler failures are logged and never stop the
-   * sink. `concurrency` (default 1) events are handled at once.
+   * sink. `concurrency` (default 1) events are handled at once. Fails with
+   * `SinkClosed` when called on a closed sink (and `InvalidOption` for a
+   * `concurrency` that is not a positive integer); a `process` running when the
+   * sink closes returns once the acks of the handled events went out.
    */
   readonly process: <X, E, R>(
     handler: (event: Event) => Effect.Effect<X, E, R>,
     options?: { readonly concurrency?: number | undefined }
-  ) => Effect.Effect<void, SinkError, R>
-  /** Reads one more stream with this sink (creating its consumer group if needed). Idempotent. */
+  ) => Effect.Effect<void, SinkError | SinkClosed | InvalidOption, R>
+  /**
+   * Reads one more stream with this sink (creating its consumer group if
+   * needed). Idempotent. Fails with `SinkClosed` on a closed sink.
+   */
   readonly addStream: (
     stream: EventStream,
     options?: { readonly start?: StartAt.StartAt | undefined }
-  ) => Effect.Effect<void, InvalidOption | RedisError>
+  ) => Effect.Effect<void, InvalidOption | SinkClosed | RedisError>
   /**
    * Stops reading a stream. When no consumer of the sink is left on it, its
    * consumer group is destroyed, as Go Pulse does. Idempotent.
@@ -222,6 +244,12 @@ export const make = Effect.fnUntraced(function* (
   const scope = yield* Scope.fork(parentScope, "sequential")
   let closed = false
   const annotations = { stream: stream.name, sink: name, consumer: state.consumer }
+  const guards = makeGuards({
+    name,
+    consumer: () => state.consumer,
+    isClosed: () => closed,
+    streamKeys: state.streams
+  })
 
   const poller = Poller.make({
     redis,
@@ -338,7 +366,8 @@ export const make = Effect.fnUntraced(function* (
     addOptions?: { readonly start?: StartAt.StartAt | undefined }
   ) {
     const start = yield* StartAt.validate(addOptions?.start ?? read.start)
-    if (closed || state.streams.has(added.key)) return
+    yield* guards.ensureOpen("addStream")
+    if (state.streams.has(added.key)) return
     const sinkStream = SinkState.makeSinkStream(name, added.name, SinkState.groupStartId(start))
     yield* SinkState.joinGroup(state, sinkStream)
     if (closed || state.streams.has(added.key)) return
@@ -365,10 +394,20 @@ export const make = Effect.fnUntraced(function* (
     },
     events: subscribers.events,
     subscribe: subscribers.subscribe,
-    ack,
-    ackAll,
-    nack,
-    process,
+    ack: (event) => Effect.andThen(guards.ensureDelivered("ack", [event]), () => ack(event)),
+    ackAll: (events) => {
+      const list = Array.from(events)
+      return Effect.andThen(guards.ensureDelivered("ackAll", list), () => ackAll(list))
+    },
+    nack: (event) => Effect.andThen(guards.ensureDelivered("nack", [event]), () => nack(event)),
+    process: (handler, processOptions) =>
+      Effect.andThen(
+        Effect.andThen(
+          validateInteger("concurrency", processOptions?.concurrency ?? 1, 1),
+          guards.ensureOpen("process")
+        ),
+        () => process(handler, processOptions)
+      ),
     addStream,
     removeStream,
     close: Effect.suspend(() => (closed ? Effect.void : Scope.close(scope, Exit.void))),

@@ -72,12 +72,14 @@ describe("Sink redelivery (InMemoryRedis, TestClock)", () => {
       yield* TestClock.adjust("20 seconds")
       expect(deliveries).toEqual([id, id])
       expect((yield* redis.xpending(stream.key, "billing")).count).toBe(0)
-      const dead = yield* EventStream.make(`${stream.name}:dead`)
-      const reader = yield* dead.reader({ start: StartAt.oldest })
+      const reader = yield* DeadLetter.reader(stream.name, { start: StartAt.oldest })
       const letter = yield* takeOne(reader.events)
       expect(letter).toMatchObject({ eventName: "created", topic: "eu", streamName: `${stream.name}:dead` })
       expect(new TextDecoder().decode(letter.payload)).toBe("poison")
-      const [entry] = yield* redis.xrange(dead.key, "-", "+")
+      // Under pulse:dead:, where no stream a user names can be (not even `<name>:dead`).
+      expect(DeadLetter.key(stream.name)).toBe(`pulse:dead:${stream.name}`)
+      expect(yield* redis.exists([(yield* EventStream.make(`${stream.name}:dead`)).key])).toBe(0)
+      const [entry] = yield* redis.xrange(DeadLetter.key(stream.name), "-", "+")
       const fields = Object.fromEntries(entry!.fields.map(([field, value]) => [field, new TextDecoder().decode(value)]))
       expect(fields).toMatchObject({ sink: "billing", deliveries: "2", id })
 

@@ -42,6 +42,7 @@ import type { Errors, RedisClient } from "@effect-pulse/core"
 import { Config, Context, Effect, Layer, Option, Schema, type Scope } from "effect"
 import { redactUrl } from "./internal/errors.js"
 import { type Controller, messageOf } from "./internal/testServer/controller.js"
+import { type ProcessOptions as InternalProcessOptions, startProcess } from "./internal/testServer/process.js"
 import { startOwned } from "./internal/testServer/start.js"
 import * as RedisLayer from "./RedisLayer.js"
 
@@ -279,15 +280,71 @@ export const make = (options: {
       )
       if (Option.isSome(url) && url.value.trim() !== "") return yield* external(url.value.trim())
     }
-    const controller = yield* Effect.acquireRelease(
-      Effect.tryPromise({
-        try: startOwned,
-        catch: (error) => new RedisTestServerError({ operation: "start", message: messageOf(error) })
-      }),
-      (controller) => Effect.promise(controller.dispose)
-    )
-    return owned(controller)
+    return owned(yield* acquire(startOwned))
   })
+
+/** A server started by `start`, disposed of when the scope closes. */
+const acquire = (start: () => Promise<Controller>): Effect.Effect<Controller, RedisTestServerError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: start,
+      catch: (error) => new RedisTestServerError({ operation: "start", message: messageOf(error) })
+    }),
+    (controller) => Effect.promise(controller.dispose)
+  )
+
+/**
+ * How to start a `redis-server` process of one's own with `makeProcess`:
+ * further `args` for `redis-server`, and `tls` to serve TLS only (the CA,
+ * the server's certificate and key as file paths, whether clients must
+ * present a certificate, and the client certificate the harness's own
+ * probes then present).
+ *
+ * @example
+ * ```ts
+ * import type { RedisTestServer } from "@effect-pulse/redis-layer"
+ *
+ * const options: RedisTestServer.ProcessOptions = {
+ *   args: ["--maxmemory", "10mb"],
+ *   tls: { caFile: "ca.pem", certFile: "server.pem", keyFile: "server.key" }
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ProcessOptions = InternalProcessOptions
+
+/**
+ * Starts a `redis-server` process for the current scope with `options`,
+ * whatever `REDIS_URL` says and even where Docker runs: for tests that need
+ * a server configured their way (TLS only, an ACL file, ...). With `tls`,
+ * `url` is `rediss://127.0.0.1:<port>` and the server has no plain port.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function*() {
+ *     const server = yield* RedisTestServer.makeProcess({ args: ["--maxclients", "10"] })
+ *     return server.url
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeProcess = (options: ProcessOptions): Effect.Effect<Service, RedisTestServerError, Scope.Scope> =>
+  Effect.map(
+    acquire(() => startProcess(options)),
+    (controller) => {
+      const service = owned(controller)
+      return options.tls === undefined ? service : { ...service, url: service.url.replace(/^redis:/, "rediss:") }
+    }
+  )
 
 /**
  * The test server: `REDIS_URL` when set, else a container, else a

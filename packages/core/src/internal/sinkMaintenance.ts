@@ -16,7 +16,7 @@ import { Effect, Metric } from "effect"
 import type { RedisError } from "../Errors.js"
 import type { Event } from "../Event.js"
 import type { PendingEntry } from "../RedisClient.js"
-import { deadLetterStreamName, fieldDeadDeliveries, fieldDeadOriginalId, fieldDeadSink, streamKey } from "./keys.js"
+import { deadLetterKey, fieldDeadDeliveries, fieldDeadOriginalId, fieldDeadSink } from "./keys.js"
 import type { SinkError, SinkState, SinkStream } from "./sinkState.js"
 import { deliver, joinGroup, newConsumerName, now, recoveringLostGroups } from "./sinkState.js"
 
@@ -74,7 +74,7 @@ const claimPending = Effect.fnUntraced(function* (
     // Copied first, then acked: a crash in between copies twice, never loses.
     // Dead letters are not trimmed: they wait for someone to look at them.
     yield* redis.xaddAll(
-      streamKey(deadLetterStreamName(stream.name)),
+      deadLetterKey(stream.name),
       dead.map((entry) => [
         ...entry.fields,
         [fieldDeadSink, state.name],
@@ -89,7 +89,7 @@ const claimPending = Effect.fnUntraced(function* (
     )
     yield* Metric.update(stream.deadLettered, dead.length)
     yield* Effect.logWarning(
-      `moved ${dead.length} event(s) of ${stream.name} to ${deadLetterStreamName(stream.name)} after ${limit} deliveries`
+      `moved ${dead.length} event(s) of ${stream.name} to the dead letters (${deadLetterKey(stream.name)}) after ${limit} deliveries`
     )
   }
   return again.length
