@@ -1,6 +1,7 @@
-import { expect } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { type Event, EventStream, RedisClient, Sink, StartAt } from "@effect-pulse/core"
-import { Clock, Effect, Exit, Logger, Metric, Queue, Stream } from "effect"
+import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { Clock, Effect, Exit, Logger, Metric, Queue, Schedule, Stream } from "effect"
 import { counterValue as counter } from "./utils/metrics.js"
 import { countingRedis, describeOnBothLayers, eventually, uniqueName } from "./utils/redisLayers.js"
 
@@ -238,3 +239,40 @@ describeOnBothLayers("Sink faults", (it) => {
     })
   )
 })
+
+layer(RedisTestServer.layerClientOwned, { excludeTestServices: true, timeout: "60 seconds" })(
+  "Sink faults [own redis-server]",
+  (it) => {
+    it.effect(
+      "a sink rides out a restart of a Redis without persistence and reads the new key from its first entry",
+      () => {
+        const logs = captureLogs()
+        return Effect.gen(function* () {
+          const server = yield* RedisTestServer.RedisTestServer
+          const stream = yield* EventStream.make(uniqueName("restarted"))
+          const sink = yield* stream.sink(uniqueName("survives"), { start: StartAt.oldest, ackGracePeriod: grace })
+          const received = yield* Queue.unbounded<string>()
+          yield* Effect.forkScoped(sink.process((event) => Queue.offer(received, event.eventName)))
+          yield* stream.add("before", "")
+          expect(yield* Queue.take(received)).toBe("before")
+          yield* server.restart
+          // The producer retries its adds while the connection comes back, as documented for adds.
+          yield* stream
+            .addAll([
+              { name: "x", payload: "" },
+              { name: "y", payload: "" }
+            ])
+            .pipe(
+              Effect.retry({
+                schedule: Schedule.spaced("20 millis"),
+                times: 250,
+                while: (error) => error._tag === "RedisConnectionError"
+              })
+            )
+          expect([yield* Queue.take(received), yield* Queue.take(received)]).toEqual(["x", "y"])
+          expect(logs.lines.filter((line) => line.level === "Error")).toEqual([])
+        }).pipe(Effect.provide(logs.layer))
+      }
+    )
+  }
+)
