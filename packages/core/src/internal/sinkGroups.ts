@@ -63,22 +63,31 @@ export const recreatePosition = (stream: SinkStream): string => {
   return formatId(position)
 }
 
-/** Joins without `MKSTREAM`; false when the key is gone (a failure for any other reason passes through). */
-const joinUnlessGone = (state: SinkState, stream: SinkStream, id: string) =>
-  Effect.as(joinGroup(state, stream, id, { mkStream: false }), true).pipe(
+/**
+ * Runs `effect`; when Redis refuses it and the stream key turns out to be
+ * gone (it vanished meanwhile), gives `whenGone` instead. Other failures
+ * pass through.
+ */
+const unlessGone = <A, B>(
+  state: SinkState,
+  stream: SinkStream,
+  effect: Effect.Effect<A, RedisError>,
+  whenGone: Effect.Effect<B, RedisError>
+): Effect.Effect<A | B, RedisError> =>
+  effect.pipe(
     Effect.catchIf(
       (error) => error._tag === "RedisCommandError",
-      (error) =>
-        Effect.flatMap(keyExists(state, stream), (exists) => (exists ? Effect.fail(error) : Effect.succeed(false)))
+      (error) => Effect.flatMap(keyExists(state, stream), (exists) => (exists ? Effect.fail(error) : whenGone))
     )
   )
 
-/** Recreates the group of a stream whose key exists; "missing" when the key vanished meanwhile. */
+/** Recreates the group of a stream if it is gone; "missing" when the key is gone too. */
 const recreateGroup = Effect.fnUntraced(function* (state: SinkState, stream: SinkStream) {
+  if (!(yield* keyExists(state, stream))) return "missing" as const
   const groups = yield* state.redis.xinfoGroups(stream.key)
   if (groups.some((group) => group.name === state.name)) return "present" as const
   const position = recreatePosition(stream)
-  if (!(yield* joinUnlessGone(state, stream, position))) return "missing" as const
+  yield* joinGroup(state, stream, position, { mkStream: false })
   yield* Effect.logWarning(
     `consumer group of sink ${state.name} on ${stream.name} was destroyed; recreated it after ${position}`
   )
@@ -98,7 +107,7 @@ export const recoverLostGroups = (
   Effect.forEach(
     Array.from(state.streams.values()).filter((stream) => !stream.missing),
     Effect.fnUntraced(function* (stream) {
-      const outcome = (yield* keyExists(state, stream)) ? yield* recreateGroup(state, stream) : "missing"
+      const outcome = yield* unlessGone(state, stream, recreateGroup(state, stream), Effect.succeed("missing" as const))
       if (outcome !== "missing") return
       stream.missing = true
       yield* Effect.logWarning(`stream ${stream.name} of sink ${state.name} vanished; waiting for it to exist again`)
@@ -139,14 +148,21 @@ export const awaitKey = Effect.fnUntraced(function* (state: SinkState, stream: S
       Effect.flatMap(keyExists(state, stream), (exists) =>
         exists
           ? Effect.succeed(true)
-          : Effect.as(
-              connection.xread([{ key: stream.key, id: "0-0" }], { blockMillis: keyWaitMillis, count: 1 }),
-              false
+          : connection.xread([{ key: stream.key, id: "0-0" }], { blockMillis: keyWaitMillis, count: 1 }).pipe(
+              // Woken by `CLIENT UNBLOCK ... ERROR`: look again, as after a timeout.
+              Effect.catchIf(isCode("UNBLOCKED"), () => Effect.void),
+              Effect.as(false)
             )
       )
     )
     if (!present) continue
-    if (yield* retryWhileDisconnected(joinUnlessGone(state, stream, "0"))) break
+    const joined = unlessGone(
+      state,
+      stream,
+      Effect.as(joinGroup(state, stream, "0", { mkStream: false }), true),
+      Effect.succeed(false)
+    )
+    if (yield* retryWhileDisconnected(joined)) break
   }
   stream.unacked.clear()
   stream.missing = false
@@ -164,17 +180,13 @@ export const quietWhileGone = <A>(
   stream: SinkStream,
   effect: Effect.Effect<A, RedisError>,
   fallback: A
-): Effect.Effect<A, RedisError> =>
-  stream.missing
-    ? Effect.succeed(fallback)
-    : effect.pipe(
-        Effect.catchIf(
-          (error) => error._tag === "RedisCommandError",
-          (error) =>
-            Effect.flatMap(keyExists(state, stream), (exists) =>
-              exists && error.code !== "NOGROUP"
-                ? Effect.fail(error)
-                : Effect.as(Effect.logDebug(`stream ${stream.name} or its group is gone; skipped`), fallback)
-            )
-        )
-      )
+): Effect.Effect<A, RedisError> => {
+  if (stream.missing) return Effect.succeed(fallback)
+  const skip = Effect.as(Effect.logDebug(`stream ${stream.name} or its group is gone; skipped`), fallback)
+  return unlessGone(
+    state,
+    stream,
+    Effect.catchIf(effect, isCode("NOGROUP"), () => skip),
+    skip
+  )
+}
