@@ -113,6 +113,28 @@ describeOnBothLayers("Sink faults", (it) => {
     }
   )
 
+  it.effect(
+    "a stream key that expires under a sink is waited for; the next add starts a new key the sink reads",
+    () => {
+      const logs = captureLogs()
+      return Effect.gen(function* () {
+        const stream = yield* EventStream.make(uniqueName("expires"), { ttl: "300 millis" })
+        const sink = yield* stream.sink(uniqueName("outlives"), { start: StartAt.oldest, ackGracePeriod: grace })
+        const received = yield* Queue.unbounded<string>()
+        yield* Effect.forkScoped(sink.process((event) => Queue.offer(received, event.eventName)))
+        yield* stream.add("a", "")
+        expect(yield* Queue.take(received)).toBe("a")
+        yield* eventually(
+          Effect.sync(() => logs.lines),
+          (lines) => lines.some((line) => line.text.includes("vanished"))
+        )
+        yield* stream.add("b", "")
+        expect(yield* Queue.take(received)).toBe("b")
+        expect(logs.lines.filter((line) => line.level === "Error")).toEqual([])
+      }).pipe(Effect.provide(logs.layer))
+    }
+  )
+
   it.effect("a sink declared stale while its stream is gone rejoins without re-creating the stream", () =>
     Effect.gen(function* () {
       const redis = yield* RedisClient.RedisClient
