@@ -34,6 +34,18 @@ const afterHeartbeats = (sinkName: string, consumer: () => string, beats: number
 
 const grace = "400 millis"
 
+const readOnly = new Set([
+  "exists",
+  "xrange",
+  "xinfoGroups",
+  "xinfoConsumers",
+  "xpending",
+  "xpendingRange",
+  "hgetall",
+  "get",
+  "blockingConnection"
+])
+
 describeOnBothLayers("Sink faults", (it) => {
   it.effect(
     "a group destroyed from outside is recreated after what this consumer was delivered: only what it held unacked comes again",
@@ -211,7 +223,8 @@ describeOnBothLayers("Sink faults", (it) => {
         calls.length = 0
         // The bystander rides the deletion out; its beats are the clock for the ended sink's silence.
         yield* afterHeartbeats(bystander.name, () => bystander.consumer, 3)
-        expect(calls, JSON.stringify(calls)).toEqual([])
+        // A read already in flight when the streams ended may still land; nothing may write.
+        expect(calls.filter((call) => !readOnly.has(call))).toEqual([])
         expect(yield* redis.exists([counted.key])).toBe(0)
         yield* other.add("b", "")
         expect(yield* take(bystander, 1)).toEqual(["b"])
