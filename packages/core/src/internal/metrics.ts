@@ -38,3 +38,8 @@ export const eventsDeadLettered = counter(
   "pulse_sink_events_dead_lettered",
   "Events moved to the dead-letter stream after maxDeliveries deliveries"
 )
+
+export const groupsRecreated = counter(
+  "pulse_sink_groups_recreated",
+  "Consumer groups a sink recreated after a fault: its stream key vanished and came back (reason stream_vanished), or the group was destroyed from outside (reason group_destroyed)"
+)
