@@ -34,7 +34,8 @@ import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
 import { startCursor } from "./internal/startCursor.js"
 import * as Subscribers from "./internal/subscribers.js"
-import type { Service as RedisService } from "./RedisClient.js"
+import { firstEntry, hasVanished } from "./internal/vanishedStreams.js"
+import type { Service as RedisService, StreamEntry } from "./RedisClient.js"
 import * as StartAt from "./StartAt.js"
 
 /**
@@ -129,6 +130,8 @@ export interface Reader {
 interface StreamState {
   readonly name: string
   cursor: string
+  /** The entry at `cursor`, once the reader has read one (before, `cursor` is the start position). */
+  lastRead: StreamEntry | undefined
   readonly readCounter: ReturnType<typeof forStream>
 }
 
@@ -161,6 +164,7 @@ export const make = Effect.fnUntraced(function* (
   streams.set(stream.key, {
     name: stream.name,
     cursor: yield* startCursor(redis, stream.key, resolved.start),
+    lastRead: undefined,
     readCounter: forStream(eventsRead, stream.name)
   })
 
@@ -170,6 +174,27 @@ export const make = Effect.fnUntraced(function* (
   let closed = false
   const annotations = { stream: stream.name, reader: readerId }
 
+  // Streams whose key vanished are read again from their first entry (see
+  // vanishedStreams.ts). A read that timed out or failed is when to look.
+  let lookForVanished = false
+  const readFromFirstEntryIfVanished = (polled: ReadonlyArray<readonly [string, StreamState]>) =>
+    Effect.forEach(
+      polled,
+      ([key, state]) =>
+        state.lastRead === undefined
+          ? Effect.void
+          : Effect.flatMap(hasVanished(redis, key, state.lastRead), (vanished) => {
+              if (!vanished || state.lastRead === undefined) return Effect.void
+              state.cursor = firstEntry
+              state.lastRead = undefined
+              return Effect.logWarning(
+                `stream ${state.name} vanished (deleted, expired or lost in a restart); ` +
+                  "reading it from its first entry once it exists again"
+              )
+            }),
+      { discard: true }
+    )
+
   const poller = Poller.make({
     redis,
     subscribers,
@@ -177,17 +202,34 @@ export const make = Effect.fnUntraced(function* (
     maxPolled: resolved.maxPolled,
     annotations,
     read: (connection, polled, count) =>
-      connection.xread(
-        polled.map(([key, state]) => ({ key, id: state.cursor })),
-        { count, blockMillis: resolved.blockMillis }
-      ),
+      Effect.gen(function* () {
+        if (lookForVanished) {
+          yield* readFromFirstEntryIfVanished(polled)
+          lookForVanished = false
+        }
+        const reads = yield* connection
+          .xread(
+            polled.map(([key, state]) => ({ key, id: state.cursor })),
+            { count, blockMillis: resolved.blockMillis }
+          )
+          .pipe(
+            Effect.tapError(() =>
+              Effect.sync(() => {
+                lookForVanished = true
+              })
+            )
+          )
+        if (reads.length === 0) yield* readFromFirstEntryIfVanished(polled)
+        return reads
+      }),
     handle: (reads) =>
       Effect.forEach(
         reads,
         (read) => {
           const state = streams.get(read.key)
           if (state === undefined || read.entries.length === 0) return Effect.void
-          state.cursor = read.entries[read.entries.length - 1]!.id
+          state.lastRead = read.entries[read.entries.length - 1]!
+          state.cursor = state.lastRead.id
           const events: Array<Event> = []
           for (const entry of read.entries) {
             const event = toEvent(state.name, undefined, entry)
@@ -224,7 +266,12 @@ export const make = Effect.fnUntraced(function* (
     if (closed || streams.has(added.key)) return
     const cursor = yield* startCursor(redis, added.key, start)
     if (closed || streams.has(added.key)) return
-    streams.set(added.key, { name: added.name, cursor, readCounter: forStream(eventsRead, added.name) })
+    streams.set(added.key, {
+      name: added.name,
+      cursor,
+      lastRead: undefined,
+      readCounter: forStream(eventsRead, added.name)
+    })
     yield* poller.streamsChanged
   })
 

@@ -239,15 +239,44 @@ describeOnBothLayers("Reader", (it) => {
     })
   )
 
+  // The new key's first ID may be the very ID of "before" (same millisecond):
+  // the reader then finds out when a blocking read times out.
   it.effect("a stream destroyed and recreated under a reader goes on delivering", () =>
     Effect.gen(function* () {
       const stream = yield* EventStream.make(uniqueName("recreated"))
       yield* stream.add("before", "")
-      const reader = yield* stream.reader({ start: StartAt.oldest })
+      const reader = yield* stream.reader({ start: StartAt.oldest, blockDuration: "100 millis" })
       expect(names(yield* takeEvents(reader.events, 1))).toEqual(["before"])
       yield* stream.destroy
       yield* stream.add("after", "")
       expect(names(yield* takeEvents(reader.events, 1))).toEqual(["after"])
+    })
+  )
+
+  it.effect("a stream re-created with IDs at or below the reader's cursor is read from its first entry", () =>
+    Effect.gen(function* () {
+      const redis = yield* RedisClient.RedisClient
+      const stream = yield* EventStream.make(uniqueName("reused-ids"))
+      const add = (id: string, name: string) =>
+        redis.xadd(
+          stream.key,
+          [
+            ["n", name],
+            ["p", ""]
+          ],
+          { id }
+        )
+      yield* add("1000-5", "old")
+      const reader = yield* stream.reader({ start: StartAt.oldest, blockDuration: "50 millis" })
+      expect(names(yield* takeEvents(reader.events, 1))).toEqual(["old"])
+      // Below the cursor, then at the cursor with other fields: each time a new key.
+      yield* redis.del([stream.key])
+      yield* add("1000-1", "new1")
+      yield* add("1000-2", "new2")
+      expect(names(yield* takeEvents(reader.events, 2))).toEqual(["new1", "new2"])
+      yield* redis.del([stream.key])
+      yield* add("1000-2", "new3")
+      expect(names(yield* takeEvents(reader.events, 1))).toEqual(["new3"])
     })
   )
 

@@ -38,3 +38,8 @@ export const eventsDeadLettered = counter(
   "pulse_sink_events_dead_lettered",
   "Events moved to the dead-letter stream after maxDeliveries deliveries"
 )
+
+export const readsRetried = counter(
+  "pulse_reads_retried",
+  "Reads and background commands of readers and sinks retried after a lost connection or an UNBLOCKED reply"
+)
