@@ -39,6 +39,23 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true, timeout: "6
       })
     )
 
+    it.effect("a reader whose blocked read Redis cuts short (CLIENT UNBLOCK ... ERROR) goes on reading", () =>
+      Effect.gen(function* () {
+        const server = yield* RedisTestServer.RedisTestServer
+        const stream = yield* EventStream.make(uniqueName("fault-unblock"))
+        const reader = yield* stream.reader({ start: StartAt.oldest, blockDuration: 0 })
+        const first = yield* addAllRetrying(stream, batch("a", 3))
+        const waiting = yield* Effect.forkScoped(reader.events.pipe(Stream.take(6), Stream.runCollect))
+        // The reader blocks (forever) once it has the first three: unblock it until that happened.
+        yield* Effect.repeat(server.unblockClients, {
+          until: (count) => count > 0,
+          schedule: Schedule.spaced("10 millis")
+        })
+        const second = yield* addAllRetrying(stream, batch("b", 3))
+        expect(ids(yield* Fiber.join(waiting))).toEqual([...first, ...second])
+      })
+    )
+
     it.effect("a reader blocked on a paused server goes on once it resumes", () =>
       Effect.gen(function* () {
         const server = yield* RedisTestServer.RedisTestServer
