@@ -2,6 +2,7 @@ import { expect, layer } from "@effect/vitest"
 import { type Event, EventStream, RedisClient, StartAt } from "@effect-pulse/core"
 import { RedisTestServer } from "@effect-pulse/redis-layer"
 import { Effect, Fiber, Schedule, Stream } from "effect"
+import { addAllRetrying } from "./faults/run.js"
 import { eventually, uniqueName } from "./utils/redisLayers.js"
 
 // Faults on a redis-server the harness owns: connections killed, the server
@@ -9,16 +10,6 @@ import { eventually, uniqueName } from "./utils/redisLayers.js"
 
 const batch = (prefix: string, count: number) =>
   Array.from({ length: count }, (_, n) => ({ name: `${prefix}${n}`, payload: String(n) }))
-
-/** Adds, retrying while the connection is being re-established (the caller's decision, as documented). */
-const addAllRetrying = (stream: EventStream.EventStream, events: ReadonlyArray<EventStream.NewEvent>) =>
-  stream.addAll(events).pipe(
-    Effect.retry({
-      schedule: Schedule.spaced("20 millis"),
-      times: 100,
-      while: (error) => error._tag === "RedisConnectionError"
-    })
-  )
 
 const ids = (events: ReadonlyArray<Event.Event>) => events.map((event) => event.id)
 

@@ -46,7 +46,7 @@ const batchSize = 20
 const idleMillis = 1500
 
 /** Adds, retrying while the connection is down: the caller's decision, as the library documents. */
-const addAllRetrying = (stream: EventStream.EventStream, events: ReadonlyArray<EventStream.NewEvent>) =>
+export const addAllRetrying = (stream: EventStream.EventStream, events: ReadonlyArray<EventStream.NewEvent>) =>
   stream.addAll(events).pipe(
     Effect.retry({
       schedule: Schedule.spaced("20 millis"),
