@@ -34,8 +34,8 @@ import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
 import { startCursor } from "./internal/startCursor.js"
 import * as Subscribers from "./internal/subscribers.js"
-import { firstEntry, hasVanished } from "./internal/vanishedStreams.js"
-import type { Service as RedisService, StreamEntry } from "./RedisClient.js"
+import { makeWatch, type WatchedStream } from "./internal/vanishedStreams.js"
+import type { Service as RedisService } from "./RedisClient.js"
 import * as StartAt from "./StartAt.js"
 
 /**
@@ -127,11 +127,7 @@ export interface Reader {
 }
 
 /** What a reader knows of each stream it reads. */
-interface StreamState {
-  readonly name: string
-  cursor: string
-  /** The entry at `cursor`, once the reader has read one (before, `cursor` is the start position). */
-  lastRead: StreamEntry | undefined
+interface StreamState extends WatchedStream {
   readonly readCounter: ReturnType<typeof forStream>
 }
 
@@ -174,27 +170,8 @@ export const make = Effect.fnUntraced(function* (
   let closed = false
   const annotations = { stream: stream.name, reader: readerId }
 
-  // Streams whose key vanished are read again from their first entry (see
-  // vanishedStreams.ts). A read that timed out or failed is when to look.
-  let lookForVanished = false
-  const readFromFirstEntryIfVanished = (polled: ReadonlyArray<readonly [string, StreamState]>) =>
-    Effect.forEach(
-      polled,
-      ([key, state]) =>
-        state.lastRead === undefined
-          ? Effect.void
-          : Effect.flatMap(hasVanished(redis, key, state.lastRead), (vanished) => {
-              if (!vanished || state.lastRead === undefined) return Effect.void
-              state.cursor = firstEntry
-              state.lastRead = undefined
-              return Effect.logWarning(
-                `stream ${state.name} vanished (deleted, expired or lost in a restart); ` +
-                  "reading it from its first entry once it exists again"
-              )
-            }),
-      { discard: true }
-    )
-
+  // Streams whose key vanished are read again from their first entry.
+  const watchForVanishedKeys = makeWatch(redis)
   const poller = Poller.make({
     redis,
     subscribers,
@@ -202,26 +179,13 @@ export const make = Effect.fnUntraced(function* (
     maxPolled: resolved.maxPolled,
     annotations,
     read: (connection, polled, count) =>
-      Effect.gen(function* () {
-        if (lookForVanished) {
-          yield* readFromFirstEntryIfVanished(polled)
-          lookForVanished = false
-        }
-        const reads = yield* connection
-          .xread(
-            polled.map(([key, state]) => ({ key, id: state.cursor })),
-            { count, blockMillis: resolved.blockMillis }
-          )
-          .pipe(
-            Effect.tapError(() =>
-              Effect.sync(() => {
-                lookForVanished = true
-              })
-            )
-          )
-        if (reads.length === 0) yield* readFromFirstEntryIfVanished(polled)
-        return reads
-      }),
+      watchForVanishedKeys(
+        polled,
+        connection.xread(
+          polled.map(([key, state]) => ({ key, id: state.cursor })),
+          { count, blockMillis: resolved.blockMillis }
+        )
+      ),
     handle: (reads) =>
       Effect.forEach(
         reads,

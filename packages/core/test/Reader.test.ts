@@ -280,6 +280,32 @@ describeOnBothLayers("Reader", (it) => {
     })
   )
 
+  it.effect(
+    "a stream re-created under a blocked reader, through its cursor and past it, is read from its first entry",
+    () =>
+      Effect.gen(function* () {
+        const redis = yield* RedisClient.RedisClient
+        const stream = yield* EventStream.make(uniqueName("straddled"))
+        const add = (id: string, name: string) =>
+          redis.xadd(
+            stream.key,
+            [
+              ["n", name],
+              ["p", ""]
+            ],
+            { id }
+          )
+        yield* add("1000-5", "old")
+        // A block longer than the test: the reader must notice on the read that the new entries wake.
+        const reader = yield* stream.reader({ start: StartAt.oldest, blockDuration: "1 minute" })
+        expect(names(yield* takeEvents(reader.events, 1))).toEqual(["old"])
+        yield* redis.del([stream.key])
+        const added = ["new1", "new2", "new3", "new4", "new5", "new6", "new7"]
+        for (const [index, name] of added.entries()) yield* add(`1000-${index + 1}`, name)
+        expect(names(yield* takeEvents(reader.events, 7))).toEqual(added)
+      })
+  )
+
   it.effect("onlyIfStreamExists adds nothing to a missing stream", () =>
     Effect.gen(function* () {
       const redis = yield* RedisClient.RedisClient
