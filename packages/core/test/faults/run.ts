@@ -17,12 +17,12 @@ export interface Target {
   readonly sink: string
 }
 
-export interface Scenario {
+export interface Scenario<R = RedisTestServer.RedisTestServer | RedisClient.RedisClient> {
   readonly name: string
   /** Applies the fault and returns once it is over (the server answers again, the key is deleted, ...). */
-  readonly fault: (
-    target: Target
-  ) => Effect.Effect<void, unknown, RedisTestServer.RedisTestServer | RedisClient.RedisClient>
+  readonly fault: (target: Target) => Effect.Effect<void, unknown, R>
+  /** Whether the fault is done to the server process (else with commands, which InMemoryRedis takes too). */
+  readonly needsServer: boolean
   /**
    * Whether producers keep adding while the fault strikes, or stop before it
    * and stay idle for 1.5 s after it (recovery then counts from when they
@@ -76,7 +76,7 @@ const entryIds = (redis: RedisClient.Service, key: string) =>
 const missing = (expected: ReadonlyArray<string>, seen: ReadonlySet<string>) =>
   expected.filter((id) => !seen.has(id)).length
 
-export const runScenario = (scenario: Scenario, sizes: Sizes) =>
+export const runScenario = <R>(scenario: Scenario<R>, sizes: Sizes) =>
   Effect.gen(function* () {
     const redis = yield* RedisClient.RedisClient
     const stream = yield* EventStream.make(uniqueName("faults"), { maxLen: sizes.events * 4 })
