@@ -39,9 +39,11 @@ import type { Service as RedisService } from "./RedisClient.js"
 import * as StartAt from "./StartAt.js"
 
 /**
- * How a reader's streams fail. Lost connections are retried with backoff and
- * never end a stream; a command Redis refuses (for instance `WRONGTYPE` when
- * the key was overwritten with another type) does.
+ * How a reader's streams fail. Lost connections and reads Redis cuts short
+ * (`UNBLOCKED`) are retried with backoff and never end a stream, nor does a
+ * stream key that vanishes (it is read from its first entry once it exists
+ * again); a command Redis refuses (for instance `WRONGTYPE` when the key was
+ * overwritten with another type) does.
  *
  * @example
  * ```ts
