@@ -91,7 +91,7 @@ export const scenarios = (pauseMillis: number): ReadonlyArray<Scenario> => [
   },
   {
     ...busy,
-    name: `SIGSTOP for ${pauseMillis / 1000} s`,
+    name: "pause (`SIGSTOP`, then `SIGCONT`), producers busy",
     fault: () => server.use((s) => Effect.andThen(Effect.andThen(s.pause, Effect.sleep(pauseMillis)), s.resume))
   },
   { ...busy, name: "`CLIENT KILL TYPE normal`", fault: () => server.use((s) => s.killClients) },
