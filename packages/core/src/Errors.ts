@@ -160,8 +160,10 @@ export class PayloadDecodeError extends Schema.TaggedError<PayloadDecodeError>()
 }
 
 /**
- * The stream key of a sink vanished, and its consumer group with it. The
- * sink's streams end with this error rather than waiting forever.
+ * The stream was destroyed through the library (`stream.destroy`) in this
+ * process, on the `EventStream` the sink reads: the sink's streams end with
+ * this error. A key that vanishes for any other reason is a fault the sink
+ * rides out (it waits for the key to exist again).
  *
  * @example
  * ```ts

@@ -22,6 +22,7 @@ import type { Duration, Scope } from "effect"
 import { Effect, Metric } from "effect"
 import type { InvalidName, InvalidTopicPattern, RedisError } from "./Errors.js"
 import { InvalidOption } from "./Errors.js"
+import { notifyDestroyed } from "./internal/destroyWatch.js"
 import { toFields } from "./internal/entries.js"
 import { streamKey } from "./internal/keys.js"
 import { eventsAdded, forStream } from "./internal/metrics.js"
@@ -136,7 +137,10 @@ export interface EventStream {
    * events rather than remove them.
    */
   readonly remove: (...ids: ReadonlyArray<string>) => Effect.Effect<number, InvalidOption | RedisError>
-  /** Deletes the stream and every event in it, with its consumer groups. */
+  /**
+   * Deletes the stream and every event in it, with its consumer groups. The
+   * sinks opened on this `EventStream` then end with `StreamDestroyed`.
+   */
   readonly destroy: Effect.Effect<void, RedisError>
   /** A new reader of this stream, open until the scope closes. */
   readonly reader: (
@@ -239,7 +243,10 @@ export const make = Effect.fnUntraced(function* (
     add,
     addAll,
     remove,
-    destroy: Effect.asVoid(redis.del([key])),
+    destroy: Effect.andThen(
+      redis.del([key]),
+      Effect.suspend(() => notifyDestroyed(stream, name))
+    ),
     reader: (readerOptions) => Reader.make(redis, stream, readerOptions),
     sink: (sinkName, sinkOptions) => Sink.make(redis, stream, sinkName, sinkOptions)
   }

@@ -579,6 +579,12 @@ export interface Service {
   readonly pttl: (key: string) => Effect.Effect<number, RedisError>
   /** `SET key value [NX] [PX ms]`; whether the value was set. */
   readonly set: (key: string, value: string, options?: SetOptions) => Effect.Effect<boolean, RedisError>
+  /**
+   * Deletes `key` only if it holds `value`, atomically (compare-and-delete):
+   * for releasing a lease that may have expired and been taken by another
+   * holder meanwhile. Whether it was deleted.
+   */
+  readonly delIfEquals: (key: string, value: string) => Effect.Effect<boolean, RedisError>
   /** `GET`; `null` for a missing key. */
   readonly get: (key: string) => Effect.Effect<string | null, RedisError>
   /** `HSET key field value`; the number of fields added (0 when one was overwritten). */

@@ -45,28 +45,7 @@ export interface KnownFailure {
  * consumers ending only in the known way); the reader must still lose
  * nothing, and the document marks their rows and says why.
  */
-export const knownFailing: ReadonlyMap<string, KnownFailure> = new Map([
-  [
-    "restart without persistence, producers idle",
-    {
-      why: "a sink consumer that polls while the key is missing ends with StreamDestroyed, unless its heartbeat has re-created the key first (fix on branch sink9)",
-      failure: "sink: StreamDestroyed"
-    }
-  ],
-  [
-    "`XGROUP DESTROY`, sink started at newest",
-    {
-      why: "the group is re-created at `$`: events added between the destroy and the re-creation are never delivered, when producers are fast enough to add some (fix on branch sink9)"
-    }
-  ],
-  [
-    "`DEL` of the stream, producers continuing",
-    {
-      why: "every sink consumer ends with StreamDestroyed once the key is gone (fix on branch sink9)",
-      failure: "sink: StreamDestroyed"
-    }
-  ]
-])
+export const knownFailing: ReadonlyMap<string, KnownFailure> = new Map()
 
 export const scenarios = (pauseMillis: number): ReadonlyArray<Scenario> => [
   {

@@ -9,6 +9,7 @@ import type { Redis } from "ioredis"
 import { makeAddAll } from "./addAll.js"
 import * as Blocking from "./blocking.js"
 import { makeDeleteConsumerIfNoPending } from "./deleteConsumer.js"
+import { makeDelIfEquals } from "./delIfEquals.js"
 import type { Scrub } from "./errors.js"
 import * as Reply from "./replies.js"
 import { makeRunner } from "./script.js"
@@ -138,6 +139,7 @@ export const make = (options: ServiceOptions): RedisClient.Service => {
       return run(SET, args, Reply.okOrNull)
     },
     get: (key) => run(GET, [key], Reply.textOrNull),
+    delIfEquals: makeDelIfEquals(evaluate),
     hset: (key, field, value) => run(HSET, [key, field, value], Reply.integer),
     hgetall: (key) => run(HGETALL, [key], Reply.hash),
     hdel: (key, fields) => (fields.length === 0 ? zero : run(HDEL, [key, ...fields], Reply.integer)),
