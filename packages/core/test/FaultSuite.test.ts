@@ -56,7 +56,7 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true, timeout })(
   it.effect("docs/reliability.md shows the suite's rows and claims", () =>
     Effect.sync(() => {
       const redisVersion = /v=(\S+)/.exec(execFileSync("redis-server", ["--version"], { encoding: "utf8" }))?.[1] ?? "?"
-      const settings = { events, pauseMillis, redisVersion }
+      const settings = { soak, events, pauseMillis, redisVersion }
       writeFiguresFile(measured, settings)
       if (process.env.PULSE_FAULTS_WRITE_DOCS === "1") writeDoc(measured, settings, knownFailing)
       expect(docProblems(suite, knownFailing)).toEqual([])

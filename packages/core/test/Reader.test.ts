@@ -1,12 +1,36 @@
 import { expect } from "@effect/vitest"
 import { Event, EventStream, RedisClient, StartAt, Topic } from "@effect-pulse/core"
-import { DateTime, Deferred, Effect, Fiber, Stream } from "effect"
+import { DateTime, Deferred, type Duration, Effect, Fiber, Stream } from "effect"
 import { describeOnBothLayers, uniqueName } from "./utils/redisLayers.js"
 
 const takeEvents = (stream: Stream.Stream<Event.Event, unknown>, n: number) =>
   stream.pipe(Stream.take(n), Stream.runCollect)
 
 const names = (events: ReadonlyArray<Event.Event>) => events.map((event) => event.eventName)
+
+/**
+ * A stream with one entry at the explicit ID 1000-5 and a reader that has
+ * read it; `add` adds with an explicit ID, as a re-created key may get the
+ * IDs of the old one.
+ */
+const readerOfReusedIds = (name: string, blockDuration: Duration.Input) =>
+  Effect.gen(function* () {
+    const redis = yield* RedisClient.RedisClient
+    const stream = yield* EventStream.make(uniqueName(name))
+    const add = (id: string, eventName: string) =>
+      redis.xadd(
+        stream.key,
+        [
+          ["n", eventName],
+          ["p", ""]
+        ],
+        { id }
+      )
+    yield* add("1000-5", "old")
+    const reader = yield* stream.reader({ start: StartAt.oldest, blockDuration })
+    expect(names(yield* takeEvents(reader.events, 1))).toEqual(["old"])
+    return { redis, stream, add, reader }
+  })
 
 describeOnBothLayers("Reader", (it) => {
   it.effect("reads an added event with its name, topic, payload and time", () =>
@@ -255,20 +279,7 @@ describeOnBothLayers("Reader", (it) => {
 
   it.effect("a stream re-created with IDs at or below the reader's cursor is read from its first entry", () =>
     Effect.gen(function* () {
-      const redis = yield* RedisClient.RedisClient
-      const stream = yield* EventStream.make(uniqueName("reused-ids"))
-      const add = (id: string, name: string) =>
-        redis.xadd(
-          stream.key,
-          [
-            ["n", name],
-            ["p", ""]
-          ],
-          { id }
-        )
-      yield* add("1000-5", "old")
-      const reader = yield* stream.reader({ start: StartAt.oldest, blockDuration: "50 millis" })
-      expect(names(yield* takeEvents(reader.events, 1))).toEqual(["old"])
+      const { redis, stream, add, reader } = yield* readerOfReusedIds("reused-ids", "50 millis")
       // Below the cursor, then at the cursor with other fields: each time a new key.
       yield* redis.del([stream.key])
       yield* add("1000-1", "new1")
@@ -284,21 +295,8 @@ describeOnBothLayers("Reader", (it) => {
     "a stream re-created under a blocked reader, through its cursor and past it, is read from its first entry",
     () =>
       Effect.gen(function* () {
-        const redis = yield* RedisClient.RedisClient
-        const stream = yield* EventStream.make(uniqueName("straddled"))
-        const add = (id: string, name: string) =>
-          redis.xadd(
-            stream.key,
-            [
-              ["n", name],
-              ["p", ""]
-            ],
-            { id }
-          )
-        yield* add("1000-5", "old")
         // A block longer than the test: the reader must notice on the read that the new entries wake.
-        const reader = yield* stream.reader({ start: StartAt.oldest, blockDuration: "1 minute" })
-        expect(names(yield* takeEvents(reader.events, 1))).toEqual(["old"])
+        const { redis, stream, add, reader } = yield* readerOfReusedIds("straddled", "1 minute")
         yield* redis.del([stream.key])
         const added = ["new1", "new2", "new3", "new4", "new5", "new6", "new7"]
         for (const [index, name] of added.entries()) yield* add(`1000-${index + 1}`, name)
