@@ -34,6 +34,18 @@ const afterHeartbeats = (sinkName: string, consumer: () => string, beats: number
 
 const grace = "400 millis"
 
+const readOnly = new Set([
+  "exists",
+  "xrange",
+  "xinfoGroups",
+  "xinfoConsumers",
+  "xpending",
+  "xpendingRange",
+  "hgetall",
+  "get",
+  "blockingConnection"
+])
+
 describeOnBothLayers("Sink faults", (it) => {
   it.effect(
     "a group destroyed from outside is recreated after what this consumer was delivered: only what it held unacked comes again",
@@ -118,7 +130,7 @@ describeOnBothLayers("Sink faults", (it) => {
     () => {
       const logs = captureLogs()
       return Effect.gen(function* () {
-        const stream = yield* EventStream.make(uniqueName("expires"), { ttl: "300 millis" })
+        const stream = yield* EventStream.make(uniqueName("expires"), { ttl: "1 second" })
         const sink = yield* stream.sink(uniqueName("outlives"), { start: StartAt.oldest, ackGracePeriod: grace })
         const received = yield* Queue.unbounded<string>()
         yield* Effect.forkScoped(sink.process((event) => Queue.offer(received, event.eventName)))
@@ -128,11 +140,46 @@ describeOnBothLayers("Sink faults", (it) => {
           Effect.sync(() => logs.lines),
           (lines) => lines.some((line) => line.text.includes("vanished"))
         )
-        yield* stream.add("b", "")
+        // Added through a stream without a TTL: the new key must not expire before the sink reads it on a loaded machine.
+        yield* (yield* EventStream.make(stream.name)).add("b", "")
         expect(yield* Queue.take(received)).toBe("b")
         expect(logs.lines.filter((line) => line.level === "Error")).toEqual([])
       }).pipe(Effect.provide(logs.layer))
     }
+  )
+
+  it.effect(
+    "a key deleted and created again before the sink looks is read from its first entry, though its IDs repeat the old ones",
+    () =>
+      Effect.gen(function* () {
+        const redis = yield* RedisClient.RedisClient
+        const stream = yield* EventStream.make(uniqueName("replaced"))
+        const sink = yield* stream.sink(uniqueName("rereads"), { start: StartAt.oldest, bufferSize: 3 })
+        const events = yield* sink.subscribe
+        // A subscription drained only later: while it holds two events (more than half its buffer),
+        // polling pauses, so the sink does not look at Redis while the key is replaced.
+        const paused = yield* sink.subscribe
+        const addAt = (id: string, name: string) =>
+          redis.xadd(
+            stream.key,
+            [
+              ["n", name],
+              ["p", ""]
+            ],
+            { id }
+          )
+        yield* addAt("100-1", "a")
+        yield* addAt("100-2", "b")
+        const old = yield* events.pipe(Stream.take(2), Stream.runCollect)
+        yield* sink.ackAll(old)
+        yield* redis.del([stream.key])
+        yield* addAt("100-1", "x")
+        yield* addAt("100-2", "y")
+        yield* addAt("100-3", "z")
+        yield* paused.pipe(Stream.take(2), Stream.runDrain)
+        // Recreating the group after 100-2 (the last ID delivered) would deliver only `z`.
+        expect(names(yield* events.pipe(Stream.take(3), Stream.runCollect))).toEqual(["x", "y", "z"])
+      })
   )
 
   it.effect("a sink declared stale while its stream is gone rejoins without re-creating the stream", () =>
@@ -176,7 +223,8 @@ describeOnBothLayers("Sink faults", (it) => {
         calls.length = 0
         // The bystander rides the deletion out; its beats are the clock for the ended sink's silence.
         yield* afterHeartbeats(bystander.name, () => bystander.consumer, 3)
-        expect(calls, JSON.stringify(calls)).toEqual([])
+        // A read already in flight when the streams ended may still land; nothing may write.
+        expect(calls.filter((call) => !readOnly.has(call))).toEqual([])
         expect(yield* redis.exists([counted.key])).toBe(0)
         yield* other.add("b", "")
         expect(yield* take(bystander, 1)).toEqual(["b"])

@@ -6,13 +6,16 @@
  * or before the oldest one it still holds unacked: never at `$`, never back
  * at `0`); a stream key that vanished is waited for, without creating it,
  * and its group is recreated at `0` once it exists again, since every entry
- * of a re-created key is new. Both are logged at Warn and counted in
+ * of a re-created key is new. A key deleted and created again before the
+ * sink looked is told from a destroyed group by its entries, and read from
+ * its first entry as well. Both are logged at Warn and counted in
  * `pulse_sink_groups_recreated`.
  *
  * @internal
  */
 import { Effect, Metric } from "effect"
 import type { RedisError } from "../Errors.js"
+import type { StreamEntry } from "../RedisClient.js"
 import { compareIds, decrementId, formatId, type StreamId } from "./inMemory/ids.js"
 import { retryWhileDisconnected } from "./retry.js"
 import type { SinkError, SinkState, SinkStream } from "./sinkState.js"
@@ -40,7 +43,10 @@ export const joinGroup = Effect.fnUntraced(function* (
     .pipe(Effect.catchIf(isCode("BUSYGROUP"), () => Effect.void))
   yield* redis.xgroupCreateConsumer(stream.key, state.name, state.consumer)
   const group = (yield* redis.xinfoGroups(stream.key)).find((info) => info.name === state.name)
-  if (group !== undefined) stream.lastDeliveredId = group.lastDeliveredId
+  if (group !== undefined) {
+    stream.lastDeliveredId = group.lastDeliveredId
+    if (stream.lastDelivered?.id !== group.lastDeliveredId) stream.lastDelivered = undefined
+  }
 })
 
 const parseId = (id: string): StreamId => {
@@ -81,11 +87,42 @@ const unlessGone = <A, B>(
     )
   )
 
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && a.every((byte, index) => byte === b[index])
+
+const sameEntry = (a: StreamEntry, b: StreamEntry): boolean =>
+  a.fields.length === b.fields.length &&
+  a.fields.every(([field, value], index) => field === b.fields[index]![0] && sameBytes(value, b.fields[index]![1]))
+
+/**
+ * Whether the key lost its group because it was deleted and created again
+ * before the sink looked (a busy producer re-creates it at once). Its new
+ * IDs come from the clock again, so some may fall at or below the last ID
+ * this consumer was delivered: such a key must be read from its first
+ * entry. The evidence: the key holds entries up to that ID but not the
+ * entry this consumer was delivered under it. An empty key counts too, as
+ * reading it from its start delivers nothing twice.
+ */
+const keyReplaced = Effect.fnUntraced(function* (state: SinkState, stream: SinkStream) {
+  const { redis } = state
+  const [first] = yield* redis.xrange(stream.key, "-", "+", 1)
+  if (first === undefined) return true
+  if (compareIds(parseId(first.id), parseId(stream.lastDeliveredId)) > 0) return false
+  const [atCursor] = yield* redis.xrange(stream.key, stream.lastDeliveredId, stream.lastDeliveredId)
+  if (atCursor === undefined) return true
+  return stream.lastDelivered !== undefined && !sameEntry(atCursor, stream.lastDelivered)
+})
+
 /** Recreates the group of a stream if it is gone; "missing" when the key is gone too. */
 const recreateGroup = Effect.fnUntraced(function* (state: SinkState, stream: SinkStream) {
   if (!(yield* keyExists(state, stream))) return "missing" as const
   const groups = yield* state.redis.xinfoGroups(stream.key)
   if (groups.some((group) => group.name === state.name)) return "present" as const
+  if (yield* keyReplaced(state, stream)) {
+    yield* joinGroup(state, stream, "0", { mkStream: false })
+    yield* rejoinedNewKey(state, stream, "was created again")
+    return "recreated" as const
+  }
   const position = recreatePosition(stream)
   yield* joinGroup(state, stream, position, { mkStream: false })
   yield* Effect.logWarning(
@@ -93,6 +130,14 @@ const recreateGroup = Effect.fnUntraced(function* (state: SinkState, stream: Sin
   )
   yield* Metric.update(stream.recreatedAfterGroupLoss, 1)
   return "recreated" as const
+})
+
+/** After joining a re-created key at `0`: what this consumer held belongs to the old key. */
+const rejoinedNewKey = Effect.fnUntraced(function* (state: SinkState, stream: SinkStream, what: string) {
+  stream.unacked.clear()
+  stream.lastDelivered = undefined
+  yield* Effect.logWarning(`stream ${stream.name} of sink ${state.name} ${what}; reading it from its first entry`)
+  yield* Metric.update(stream.recreatedAfterKeyLoss, 1)
 })
 
 /**
@@ -164,10 +209,8 @@ export const awaitKey = Effect.fnUntraced(function* (state: SinkState, stream: S
     )
     if (yield* retryWhileDisconnected(joined)) break
   }
-  stream.unacked.clear()
   stream.missing = false
-  yield* Effect.logWarning(`stream ${stream.name} of sink ${state.name} exists again; reading it from its first entry`)
-  yield* Metric.update(stream.recreatedAfterKeyLoss, 1)
+  yield* rejoinedNewKey(state, stream, "exists again")
 }, Effect.scoped)
 
 /**

@@ -58,6 +58,8 @@ export interface SinkStream {
   readonly recreatedAfterGroupLoss: Metric.Counter<number>
   /** The group's cursor when this consumer joined, then the last entry a `>` read delivered to it. */
   lastDeliveredId: string
+  /** That last entry itself, once one was delivered: to tell a key created again from the one it came from. */
+  lastDelivered: StreamEntry | undefined
   /** Entries delivered to this consumer and not acked yet, with the time (Clock millis) of delivery. */
   readonly unacked: Map<string, number>
   /** The key is gone: the poller leaves the stream out and waits for the key; the claim check skips it. */
@@ -108,6 +110,7 @@ export const makeSinkStream = (sink: string, name: string, startId: string): Sin
     reason: "group_destroyed"
   }),
   lastDeliveredId: "0-0",
+  lastDelivered: undefined,
   unacked: new Map(),
   missing: false
 })
@@ -129,7 +132,11 @@ export const deliver = Effect.fnUntraced(function* (
   how: "new" | "claimed"
 ) {
   // A `>` read hands out entries in stream order: its last one is the group's cursor now.
-  if (how === "new" && entries.length > 0) stream.lastDeliveredId = entries[entries.length - 1]!.id
+  const last = entries[entries.length - 1]
+  if (how === "new" && last !== undefined) {
+    stream.lastDeliveredId = last.id
+    stream.lastDelivered = last.fields === null ? undefined : (last as StreamEntry)
+  }
   const events: Array<Event> = []
   const rejected: Array<string> = []
   const time = yield* now
