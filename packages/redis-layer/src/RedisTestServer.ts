@@ -1,7 +1,8 @@
 /**
  * A real Redis for tests, the project's and your own, with the faults that
  * matter to a streaming library at hand: kill the server, pause it, restart
- * it, drop every client connection.
+ * it (empty or from a snapshot), drop client connections, cut blocked
+ * commands short.
  *
  * `layer` finds a Redis in this order:
  *
