@@ -35,13 +35,16 @@ import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
 import { startCursor } from "./internal/startCursor.js"
 import * as Subscribers from "./internal/subscribers.js"
+import { makeWatch, type WatchedStream } from "./internal/vanishedStreams.js"
 import type { Service as RedisService } from "./RedisClient.js"
 import * as StartAt from "./StartAt.js"
 
 /**
- * How a reader's streams fail. Lost connections are retried with backoff and
- * never end a stream; a command Redis refuses (for instance `WRONGTYPE` when
- * the key was overwritten with another type) does.
+ * How a reader's streams fail. Lost connections and reads Redis cuts short
+ * (`UNBLOCKED`) are retried with backoff and never end a stream, nor does a
+ * stream key that vanishes (it is read from its first entry once it exists
+ * again); a command Redis refuses (for instance `WRONGTYPE` when the key was
+ * overwritten with another type) does.
  *
  * @example
  * ```ts
@@ -128,9 +131,7 @@ export interface Reader {
 }
 
 /** What a reader knows of each stream it reads. */
-interface StreamState {
-  readonly name: string
-  cursor: string
+interface StreamState extends WatchedStream {
   readonly readCounter: ReturnType<typeof forStream>
 }
 
@@ -163,6 +164,7 @@ export const make = Effect.fnUntraced(function* (
   streams.set(stream.key, {
     name: stream.name,
     cursor: yield* startCursor(redis, stream.key, resolved.start),
+    lastRead: undefined,
     readCounter: forStream(eventsRead, stream.name)
   })
 
@@ -172,6 +174,8 @@ export const make = Effect.fnUntraced(function* (
   let closed = false
   const annotations = { stream: stream.name, reader: readerId }
 
+  // Streams whose key vanished are read again from their first entry.
+  const watchForVanishedKeys = makeWatch(redis)
   const poller = Poller.make({
     redis,
     subscribers,
@@ -179,9 +183,12 @@ export const make = Effect.fnUntraced(function* (
     maxPolled: resolved.maxPolled,
     annotations,
     read: (connection, polled, count) =>
-      connection.xread(
-        polled.map(([key, state]) => ({ key, id: state.cursor })),
-        { count, blockMillis: resolved.blockMillis }
+      watchForVanishedKeys(
+        polled,
+        connection.xread(
+          polled.map(([key, state]) => ({ key, id: state.cursor })),
+          { count, blockMillis: resolved.blockMillis }
+        )
       ),
     handle: (reads) =>
       Effect.forEach(
@@ -189,7 +196,8 @@ export const make = Effect.fnUntraced(function* (
         (read) => {
           const state = streams.get(read.key)
           if (state === undefined || read.entries.length === 0) return Effect.void
-          state.cursor = read.entries[read.entries.length - 1]!.id
+          state.lastRead = read.entries[read.entries.length - 1]!
+          state.cursor = state.lastRead.id
           const events: Array<Event> = []
           for (const entry of read.entries) {
             const event = toEvent(state.name, undefined, entry)
@@ -230,7 +238,12 @@ export const make = Effect.fnUntraced(function* (
     if (streams.has(added.key)) return
     const cursor = yield* startCursor(redis, added.key, start)
     if (closed || streams.has(added.key)) return
-    streams.set(added.key, { name: added.name, cursor, readCounter: forStream(eventsRead, added.name) })
+    streams.set(added.key, {
+      name: added.name,
+      cursor,
+      lastRead: undefined,
+      readCounter: forStream(eventsRead, added.name)
+    })
     yield* poller.streamsChanged
   })
 

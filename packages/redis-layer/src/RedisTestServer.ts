@@ -1,7 +1,8 @@
 /**
  * A real Redis for tests, the project's and your own, with the faults that
  * matter to a streaming library at hand: kill the server, pause it, restart
- * it, drop every client connection.
+ * it (empty or from a snapshot), drop client connections, cut blocked
+ * commands short.
  *
  * `layer` finds a Redis in this order:
  *
@@ -133,9 +134,17 @@ export type OperationError = RedisTestServerError | RedisTestServerUnsupported
  *   and commands wait; `resume` (`SIGCONT`) lets them through.
  * - `restart`: stops the server if it runs and starts it again on the same
  *   port. There is no persistence, so the data is gone: a restarted server
- *   is empty.
+ *   is empty (a Redis used as a cache).
+ * - `restartKeepingData`: the same with persistence: the server saves a
+ *   snapshot as it shuts down (`SHUTDOWN SAVE`, after the last write it
+ *   acknowledged) and the new one loads it.
  * - `killClients`: `CLIENT KILL TYPE normal`, dropping every client
  *   connection; the number of connections dropped.
+ * - `killBlockedClients`: drops only the connections blocked in a command
+ *   (`XREAD BLOCK`, ...); how many.
+ * - `unblockClients`: `CLIENT UNBLOCK <id> ERROR` on every blocked
+ *   connection, as a failover or an operator does: each blocked command
+ *   fails with `UNBLOCKED` and the connection stays; how many.
  * - `flushAll`: `FLUSHALL`.
  *
  * @example
@@ -164,7 +173,10 @@ export interface Service {
   readonly pause: Effect.Effect<void, OperationError>
   readonly resume: Effect.Effect<void, OperationError>
   readonly restart: Effect.Effect<void, OperationError>
+  readonly restartKeepingData: Effect.Effect<void, OperationError>
   readonly killClients: Effect.Effect<number, OperationError>
+  readonly killBlockedClients: Effect.Effect<number, OperationError>
+  readonly unblockClients: Effect.Effect<number, OperationError>
   readonly flushAll: Effect.Effect<void, OperationError>
 }
 
@@ -215,7 +227,10 @@ const external = (url: string): Effect.Effect<Service, RedisTestServerError> => 
     pause: refuse("pause"),
     resume: refuse("resume"),
     restart: refuse("restart"),
+    restartKeepingData: refuse("restartKeepingData"),
     killClients: refuse("killClients"),
+    killBlockedClients: refuse("killBlockedClients"),
+    unblockClients: refuse("unblockClients"),
     flushAll: refuse("flushAll")
   })
 }
@@ -232,6 +247,21 @@ const owned = (controller: Controller): Service => {
       if (reply.startsWith("-")) throw new Error(`Redis answered ${reply.slice(1)}`)
       return reply
     })
+  // `CLIENT LIST` has a line per connection; `flags` holds `b` while it is blocked in a command.
+  const onBlockedClients = (name: string, commandFor: (id: string) => ReadonlyArray<string>) =>
+    Effect.gen(function* () {
+      const list = yield* command(name, ["CLIENT", "LIST"])
+      const blocked = list
+        .split("\n")
+        .map((line) => ({ id: /(?:^| )id=(\d+)/.exec(line)?.[1], flags: / flags=(\S*)/.exec(line)?.[1] }))
+        .filter((client) => client.id !== undefined && client.flags?.includes("b") === true)
+      let done = 0
+      for (const client of blocked) {
+        // A client no longer blocked (or gone) by now answers 0: not counted.
+        if ((yield* command(name, commandFor(client.id!))) === ":1") done++
+      }
+      return done
+    })
   return {
     url: `redis://${controller.host.includes(":") ? `[${controller.host}]` : controller.host}:${controller.port}`,
     host: controller.host,
@@ -241,10 +271,13 @@ const owned = (controller: Controller): Service => {
     kill: operation("kill", controller.kill),
     pause: operation("pause", controller.pause),
     resume: operation("resume", controller.resume),
-    restart: operation("restart", controller.restart),
+    restart: operation("restart", () => controller.restart({ keepData: false })),
+    restartKeepingData: operation("restartKeepingData", () => controller.restart({ keepData: true })),
     killClients: Effect.map(command("killClients", ["CLIENT", "KILL", "TYPE", "normal"]), (reply) =>
       Number(reply.slice(1))
     ),
+    killBlockedClients: onBlockedClients("killBlockedClients", (id) => ["CLIENT", "KILL", "ID", id]),
+    unblockClients: onBlockedClients("unblockClients", (id) => ["CLIENT", "UNBLOCK", id, "ERROR"]),
     flushAll: Effect.asVoid(command("flushAll", ["FLUSHALL"]))
   }
 }

@@ -10,7 +10,7 @@ import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ConnectionOptions } from "node:tls"
-import { type Controller, messageOf } from "./controller.js"
+import { type Controller, messageOf, shutdownSaving } from "./controller.js"
 import { rawCommand, waitFor } from "./rawCommand.js"
 
 const host = "127.0.0.1"
@@ -213,6 +213,7 @@ export const startProcess = async (options: ProcessOptions = {}): Promise<Contro
     if (current === undefined || !isAlive(current)) throw new Error(`cannot ${operation}: redis-server is not running`)
     return current
   }
+  const command: Controller["command"] = (args) => rawCommand(host, port, args, 2000, probeTls(options))
   const stop = async () => {
     if (current === undefined || !isAlive(current)) return
     current.kill("SIGCONT")
@@ -239,11 +240,18 @@ export const startProcess = async (options: ProcessOptions = {}): Promise<Contro
       child.kill("SIGCONT")
       await waitForState(child, false)
     },
-    restart: async () => {
-      await stop()
+    restart: async ({ keepData }) => {
+      if (keepData && current !== undefined && isAlive(current)) {
+        current.kill("SIGCONT")
+        await shutdownSaving(command)
+        await exited(current, signalTimeoutMillis)
+      } else {
+        await stop()
+        rmSync(join(dir, "dump.rdb"), { force: true })
+      }
       current = await startOn(port, dir, options)
     },
-    command: (args) => rawCommand(host, port, args, 2000, probeTls(options)),
+    command,
     dispose: async () => {
       if (current !== undefined && isAlive(current)) {
         current.kill("SIGKILL")
