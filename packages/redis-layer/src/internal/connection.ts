@@ -9,7 +9,7 @@
  */
 import type { Errors } from "@effect-pulse/core"
 import { Effect } from "effect"
-import type { Redis } from "ioredis"
+import type { Cluster, Redis } from "ioredis"
 import { connectionError, isReplyError, type Scrub } from "./errors.js"
 
 /** What a connection attempt needs to know to wait and to explain a failure. */
@@ -24,7 +24,7 @@ export interface ConnectOptions {
  * Keeps ioredis from printing "Unhandled error event" for every failed
  * reconnection attempt; failures reach callers as typed errors instead.
  */
-export const silenceErrors = (client: Redis): Redis => {
+export const silenceErrors = <Client extends Redis | Cluster>(client: Client): Client => {
   client.on("error", ignore)
   return client
 }
@@ -40,7 +40,7 @@ const ignore = () => {}
  * reconnecting. Does not close the client on failure: the caller owns it.
  */
 export const waitUntilReady = (
-  client: Redis,
+  client: Redis | Cluster,
   options: ConnectOptions
 ): Effect.Effect<void, Errors.RedisConnectionError> =>
   Effect.callback<void, Errors.RedisConnectionError>((resume) => {
@@ -91,7 +91,7 @@ const quitTimeoutMillis = 1000
  * `disconnect` in any case, also when Redis does not answer within a second
  * (a paused server) or the connection is down already.
  */
-export const close = (client: Redis): Effect.Effect<void> =>
+export const close = (client: Redis | Cluster): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
     if (client.status !== "ready") {
       client.disconnect()

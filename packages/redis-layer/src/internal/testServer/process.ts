@@ -39,7 +39,7 @@ const registry: Set<ChildProcess> = (() => {
 })()
 
 /** A port nobody listens on right now, found by letting the system pick one. */
-const freePort = (): Promise<number> =>
+export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = net.createServer()
     server.unref()
@@ -50,9 +50,9 @@ const freePort = (): Promise<number> =>
     })
   })
 
-const isAlive = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null
+export const isAlive = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null
 
-const exited = (child: ChildProcess, timeoutMillis: number): Promise<void> =>
+export const exited = (child: ChildProcess, timeoutMillis: number): Promise<void> =>
   new Promise((resolve, reject) => {
     if (!isAlive(child)) return resolve()
     const timer = setTimeout(
@@ -89,9 +89,14 @@ const waitForState = (child: ChildProcess, stopped: boolean): Promise<void> => {
  * Starts `redis-server` on `port` and resolves once that very process (its
  * `process_id` in `INFO server`, so not some other server that holds the
  * port) answers. Rejects with the server's output when it exits first.
+ * `extraArgs` are further `redis-server` options (a cluster node's).
  */
-const startOn = async (port: number, dir: string): Promise<ChildProcess> => {
-  const args = ["--port", String(port), "--bind", host, "--save", "", "--appendonly", "no", "--dir", dir]
+export const startOn = async (
+  port: number,
+  dir: string,
+  extraArgs: ReadonlyArray<string> = []
+): Promise<ChildProcess> => {
+  const args = ["--port", String(port), "--bind", host, "--save", "", "--appendonly", "no", "--dir", dir, ...extraArgs]
   const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] })
   registry.add(child)
   let output = ""
