@@ -10,59 +10,63 @@ const failureTags = <A, E extends { readonly _tag: string }>(exit: Exit.Exit<A, 
     ? exit.cause.reasons.map((reason) => (reason._tag === "Fail" ? reason.error._tag : reason._tag))
     : []
 
-describeOnBothLayers("Sink groups", (it) => {
-  it.effect("a consumer group destroyed from outside is recreated at the sink's start position", () =>
-    Effect.gen(function* () {
-      const redis = yield* RedisClient.RedisClient
-      const stream = yield* EventStream.make(uniqueName("group-lost"))
-      const sink = yield* stream.sink("rebuilt", { start: StartAt.oldest, blockDuration: "200 millis" })
-      yield* stream.add("a", "")
-      const [first] = yield* sink.events.pipe(Stream.take(1), Stream.runCollect)
-      yield* sink.ack(first!)
-      expect(yield* redis.xgroupDestroy(stream.key, "rebuilt")).toBe(true)
-      yield* stream.add("b", "")
-      // Recreated at the oldest entry: `a` is delivered again, then `b`.
-      expect(names(yield* sink.events.pipe(Stream.take(2), Stream.runCollect))).toEqual(["a", "b"])
-      expect((yield* redis.xinfoGroups(stream.key)).map((group) => group.name)).toEqual(["rebuilt"])
-    })
-  )
+describeOnBothLayers(
+  "Sink groups",
+  (it) => {
+    it.effect("a consumer group destroyed from outside is recreated at the sink's start position", () =>
+      Effect.gen(function* () {
+        const redis = yield* RedisClient.RedisClient
+        const stream = yield* EventStream.make(uniqueName("group-lost"))
+        const sink = yield* stream.sink("rebuilt", { start: StartAt.oldest, blockDuration: "200 millis" })
+        yield* stream.add("a", "")
+        const [first] = yield* sink.events.pipe(Stream.take(1), Stream.runCollect)
+        yield* sink.ack(first!)
+        expect(yield* redis.xgroupDestroy(stream.key, "rebuilt")).toBe(true)
+        yield* stream.add("b", "")
+        // Recreated at the oldest entry: `a` is delivered again, then `b`.
+        expect(names(yield* sink.events.pipe(Stream.take(2), Stream.runCollect))).toEqual(["a", "b"])
+        expect((yield* redis.xinfoGroups(stream.key)).map((group) => group.name)).toEqual(["rebuilt"])
+      })
+    )
 
-  it.effect("a stream deleted under a sink ends its streams with StreamDestroyed", () =>
-    Effect.gen(function* () {
-      const stream = yield* EventStream.make(uniqueName("stream-gone"))
-      const sink = yield* stream.sink("orphan", { start: StartAt.oldest, blockDuration: "200 millis" })
-      yield* stream.add("a", "")
-      const [first] = yield* sink.events.pipe(Stream.take(1), Stream.runCollect)
-      expect(first?.eventName).toBe("a")
-      yield* stream.destroy
-      const exit = yield* Effect.exit(Stream.runDrain(sink.events))
-      expect(failureTags(exit)).toEqual(["StreamDestroyed"])
-    })
-  )
+    it.effect("a stream deleted under a sink ends its streams with StreamDestroyed", () =>
+      Effect.gen(function* () {
+        const stream = yield* EventStream.make(uniqueName("stream-gone"))
+        const sink = yield* stream.sink("orphan", { start: StartAt.oldest, blockDuration: "200 millis" })
+        yield* stream.add("a", "")
+        const [first] = yield* sink.events.pipe(Stream.take(1), Stream.runCollect)
+        expect(first?.eventName).toBe("a")
+        yield* stream.destroy
+        const exit = yield* Effect.exit(Stream.runDrain(sink.events))
+        expect(failureTags(exit)).toEqual(["StreamDestroyed"])
+      })
+    )
 
-  it.effect("invalid sink names and options fail before reaching Redis", () =>
-    Effect.gen(function* () {
-      const redis = yield* RedisClient.RedisClient
-      const stream = yield* EventStream.make(uniqueName("bad-sink"))
-      const { calls, layer } = yield* countingRedis
-      const counted = yield* EventStream.make(stream.name).pipe(Effect.provide(layer))
-      const cases = [
-        { name: "", options: {}, tag: "InvalidName" },
-        { name: "a b", options: {}, tag: "InvalidName" },
-        { name: "glob*", options: {}, tag: "InvalidName" },
-        { name: "ok", options: { ackGracePeriod: 0 }, tag: "InvalidOption" },
-        { name: "ok", options: { ackGracePeriod: "-1 second" }, tag: "InvalidOption" },
-        { name: "ok", options: { maxDeliveries: 0 }, tag: "InvalidOption" },
-        { name: "ok", options: { maxDeliveries: 1.5 }, tag: "InvalidOption" },
-        { name: "ok", options: { bufferSize: 0 }, tag: "InvalidOption" },
-        { name: "ok", options: { start: StartAt.after("nope") }, tag: "InvalidOption" }
-      ] as const
-      for (const { name, options, tag } of cases) {
-        const exit = yield* Effect.exit(Effect.scoped(counted.sink(name, options)))
-        expect(failureTags(exit), `${name} ${JSON.stringify(options)}`).toEqual([tag])
-      }
-      expect(calls).toEqual([])
-      expect(yield* redis.exists([stream.key])).toBe(0)
-    })
-  )
-})
+    it.effect("invalid sink names and options fail before reaching Redis", () =>
+      Effect.gen(function* () {
+        const redis = yield* RedisClient.RedisClient
+        const stream = yield* EventStream.make(uniqueName("bad-sink"))
+        const { calls, layer } = yield* countingRedis
+        const counted = yield* EventStream.make(stream.name).pipe(Effect.provide(layer))
+        const cases = [
+          { name: "", options: {}, tag: "InvalidName" },
+          { name: "a b", options: {}, tag: "InvalidName" },
+          { name: "glob*", options: {}, tag: "InvalidName" },
+          { name: "ok", options: { ackGracePeriod: 0 }, tag: "InvalidOption" },
+          { name: "ok", options: { ackGracePeriod: "-1 second" }, tag: "InvalidOption" },
+          { name: "ok", options: { maxDeliveries: 0 }, tag: "InvalidOption" },
+          { name: "ok", options: { maxDeliveries: 1.5 }, tag: "InvalidOption" },
+          { name: "ok", options: { bufferSize: 0 }, tag: "InvalidOption" },
+          { name: "ok", options: { start: StartAt.after("nope") }, tag: "InvalidOption" }
+        ] as const
+        for (const { name, options, tag } of cases) {
+          const exit = yield* Effect.exit(Effect.scoped(counted.sink(name, options)))
+          expect(failureTags(exit), `${name} ${JSON.stringify(options)}`).toEqual([tag])
+        }
+        expect(calls).toEqual([])
+        expect(yield* redis.exists([stream.key])).toBe(0)
+      })
+    )
+  },
+  { cluster: true }
+)
