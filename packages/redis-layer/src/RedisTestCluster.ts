@@ -208,29 +208,50 @@ export const make = (shape: Shape = defaultShape): Effect.Effect<Service, RedisT
 export const layer: Layer.Layer<RedisTestCluster, RedisTestServerError> = Layer.effect(RedisTestCluster, make())
 
 /**
- * `layer` plus a `RedisClient` over it (`RedisLayer.layerCluster`, seeded
- * with every node); `options` are further options of that layer.
+ * A test cluster of another shape.
+ *
+ * @example
+ * ```ts
+ * import { RedisTestCluster } from "@effect-pulse/redis-layer"
+ *
+ * const twoReplicasEach = RedisTestCluster.layerWith({ ...RedisTestCluster.defaultShape, replicasPerPrimary: 2 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWith = (shape: Shape): Layer.Layer<RedisTestCluster, RedisTestServerError> =>
+  Layer.effect(RedisTestCluster, make(shape))
+
+/**
+ * A test cluster of `shape` (by default `defaultShape`) plus a `RedisClient`
+ * over it (`RedisLayer.layerCluster`, seeded with every node); `options` are
+ * further options of that layer.
  *
  * @example
  * ```ts
  * import { layer } from "@effect/vitest"
  * import { RedisTestCluster } from "@effect-pulse/redis-layer"
  *
- * const withWait = RedisTestCluster.layerClientWith({ waitForReplicas: { replicas: 1, timeout: "1 second" } })
+ * const withWait = RedisTestCluster.layerClientWith(
+ *   { waitForReplicas: { replicas: 1, timeout: "1 second" } },
+ *   { ...RedisTestCluster.defaultShape, replicasPerPrimary: 2 }
+ * )
  * ```
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerClientWith = (
-  options: Omit<RedisLayer.ClusterOptions, "nodes"> = {}
+  options: Omit<RedisLayer.ClusterOptions, "nodes"> = {},
+  shape: Shape = defaultShape
 ): Layer.Layer<
   RedisClient.RedisClient | RedisTestCluster,
   RedisTestServerError | Errors.InvalidOption | Errors.RedisConnectionError
 > =>
   Layer.unwrap(
     RedisTestCluster.useSync((cluster) => RedisLayer.layerCluster({ ...options, nodes: cluster.nodes }))
-  ).pipe(Layer.provideMerge(layer))
+  ).pipe(Layer.provideMerge(layerWith(shape)))
 
 /**
  * `layer` plus a `RedisClient` over it.

@@ -10,15 +10,16 @@
  *
  * @internal
  */
-import { Errors, type RedisClient } from "@effect-pulse/core"
+import type { Errors, RedisClient } from "@effect-pulse/core"
 import { Effect } from "effect"
 import type { Cluster } from "ioredis"
-import { type Scrub, toRedisError } from "../errors.js"
+import type { Scrub } from "../errors.js"
 import type { ClientOptions } from "../options.js"
 import { type Commands, makeCommands } from "../service.js"
 import * as ClusterBlocking from "./blocking.js"
 import { fromTopology } from "./errors.js"
-import { groupBySlot, slotOf } from "./slots.js"
+import { makeReplicaWait, type ReplicaWait } from "./replicas.js"
+import { groupBySlot } from "./slots.js"
 
 /** What the cluster service needs. */
 export interface ClusterServiceOptions {
@@ -26,7 +27,7 @@ export interface ClusterServiceOptions {
   readonly scrub: Scrub
   readonly nodeOptions: ClientOptions
   readonly connectTimeoutMillis: number
-  readonly waitForReplicas: { readonly replicas: number; readonly timeoutMillis: number } | undefined
+  readonly waitForReplicas: ReplicaWait | undefined
 }
 
 /** Runs `run` once per slot of `items`, in parallel (a single slot runs as it is). */
@@ -58,65 +59,22 @@ const withTopologyErrors = (commands: Commands): Commands =>
     ])
   ) as unknown as Commands
 
-/**
- * `WAIT replicas timeout` on the connection of the primary serving `key`,
- * the connection the add just went through: Redis counts the replicas that
- * acknowledged every write of that connection so far.
- */
-const waitForReplicas = (
-  cluster: Cluster,
-  key: string,
-  wait: { readonly replicas: number; readonly timeoutMillis: number },
-  added: string,
-  scrub: Scrub
-): Effect.Effect<void, Errors.RedisError> =>
-  Effect.callback<void, Errors.RedisError>((resume) => {
-    const owner = cluster.slots[slotOf(key)]?.[0]
-    const node = cluster.nodes("master").find((node) => `${node.options.host}:${node.options.port}` === owner)
-    if (node === undefined) {
-      return resume(
-        Effect.fail(
-          new Errors.RedisConnectionError({
-            message: `${added} to ${key}, but the primary of its slot left before WAIT could count its replicas`
-          })
-        )
-      )
-    }
-    node.call("WAIT", wait.replicas, wait.timeoutMillis, (error, reply) => {
-      if (error) return resume(Effect.fail(toRedisError("WAIT", error, scrub)))
-      const acknowledged = Number(reply)
-      if (acknowledged >= wait.replicas) return resume(Effect.void)
-      resume(
-        Effect.fail(
-          new Errors.RedisCommandError({
-            command: "WAIT",
-            code: "UNREPLICATED",
-            message:
-              `${added} to ${key}, but only ${acknowledged} of ${wait.replicas} replicas acknowledged it within ` +
-              `${wait.timeoutMillis} ms: a failover of its primary now could lose it`
-          })
-        )
-      )
-    })
-  })
-
 /** The service over `options.cluster`. */
 export const make = (options: ClusterServiceOptions): RedisClient.Service => {
   const { cluster, scrub, waitForReplicas: wait } = options
   const commands = makeCommands(cluster, scrub)
+  const replicated = wait === undefined ? undefined : makeReplicaWait(cluster, wait, scrub)
   const adds: Pick<Commands, "xadd" | "xaddAll"> =
-    wait === undefined
+    replicated === undefined
       ? commands
       : {
           xadd: (key, fields, addOptions) =>
             Effect.tap(commands.xadd(key, fields, addOptions), (id) =>
-              id === null ? Effect.void : waitForReplicas(cluster, key, wait, `the entry ${id} was added`, scrub)
+              id === null ? Effect.void : replicated(key, `the entry ${id} was added`)
             ),
           xaddAll: (key, entries, addOptions) =>
             Effect.tap(commands.xaddAll(key, entries, addOptions), (ids) =>
-              ids.length === 0
-                ? Effect.void
-                : waitForReplicas(cluster, key, wait, `${ids.length} entries (${ids[0]}...) were added`, scrub)
+              ids.length === 0 ? Effect.void : replicated(key, `${ids.length} entries (${ids[0]}...) were added`)
             )
         }
   const service = withTopologyErrors({
