@@ -91,6 +91,36 @@ layer(RedisTestCluster.layerClient, { excludeTestServices: true, timeout: "60 se
     }).pipe(Effect.scoped)
   )
 
+  it.effect("entries delivered to any slot's read while another slot's read won are returned, not left pending", () =>
+    Effect.gen(function* () {
+      const redis = yield* RedisClient.RedisClient
+      const cluster = yield* RedisTestCluster.RedisTestCluster
+      const keys = keysInDifferentSlots("together", 3)
+      for (const key of keys) yield* redis.xgroupCreate(key, "g", "$", { mkStream: true })
+      const connection = yield* redis.blockingConnection
+      const cursors = keys.map((key) => ({ key, id: ">" }))
+      const returned: Array<string> = []
+      for (let round = 0; round < 5; round++) {
+        const reading = yield* Effect.forkChild(connection.xreadgroup("g", "c1", cursors, { blockMillis: 0 }))
+        yield* Effect.repeat(blockedClients(cluster.nodes), {
+          schedule: Schedule.spaced("5 millis"),
+          until: (blocked) => blocked >= 3
+        })
+        // One add to every slot at once: several blocked reads get entries at nearly the same moment.
+        yield* Effect.forEach(keys, (key) => redis.xadd(key, [["n", String(round)]]), { concurrency: "unbounded" })
+        const reads = yield* Fiber.join(reading)
+        returned.push(...reads.flatMap((read) => read.entries.map((entry) => `${read.key}/${entry.id}`)))
+        // What the first read left is there without blocking.
+        const rest = yield* connection.xreadgroup("g", "c1", cursors, { blockMillis: 1 })
+        returned.push(...rest.flatMap((read) => read.entries.map((entry) => `${read.key}/${entry.id}`)))
+      }
+      // Every entry Redis delivered to the consumer (its pending list) was handed to the caller.
+      const pending = yield* Effect.forEach(keys, (key) => redis.xpending(key, "g"))
+      expect(pending.reduce((total, summary) => total + summary.count, 0)).toBe(15)
+      expect(new Set(returned).size).toBe(15)
+    }).pipe(Effect.scoped)
+  )
+
   it.effect("addAll and the scripts run on the slot of their key", () =>
     Effect.gen(function* () {
       const redis = yield* RedisClient.RedisClient

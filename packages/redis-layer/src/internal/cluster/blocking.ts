@@ -5,10 +5,12 @@
  * read covering several slots first asks every slot without blocking
  * (through the shared cluster connection, in parallel). Only when none has
  * anything does it block: one read per slot, each on its own connection to
- * the primary serving that slot, and the first to return ends the wait (the
- * others are interrupted, which drops their sockets: a blocked read cannot be
- * cancelled on its socket). A busy consumer thus mostly takes the first
- * path, and an idle one pays a reconnection per slot when it wakes up.
+ * the primary serving that slot. The first to return ends the wait: the
+ * others are released with `CLIENT UNBLOCK` (sent through the cluster's
+ * connection to their node) and awaited, and what any of them got is
+ * returned with the rest. Interrupting them instead would drop entries
+ * Redis had already delivered to a group read (they would stay pending
+ * until another consumer claims them) and cost a reconnection each.
  *
  * A slot connection follows its slot: when the cluster's map says another
  * node serves it (after a failover or a resharding), the next read
@@ -18,7 +20,7 @@
  * @internal
  */
 import { Errors, type RedisClient } from "@effect-pulse/core"
-import { Effect, type Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, type Scope } from "effect"
 import { type Cluster, Redis } from "ioredis"
 import { blockingOverrides, Session, xreadArgs, xreadgroupArgs } from "../blocking.js"
 import { silenceErrors } from "../connection.js"
@@ -48,6 +50,8 @@ interface SlotConnection {
   readonly session: Session
   /** The node (`host:port`) the session connected to last. */
   node: string | undefined
+  /** The `CLIENT ID` of the session's current connection, once known. */
+  clientId: number | undefined
 }
 
 type Cursors = ReadonlyArray<RedisClient.StreamCursor>
@@ -79,11 +83,25 @@ class ClusterSessions {
     if (connection !== undefined) return connection
     const created: SlotConnection = {
       node: undefined,
+      clientId: undefined,
       session: new Session({
         duplicate: () => {
           const node = ownerOf(this.options.cluster, slot)!
           created.node = node
-          return silenceErrors(new Redis({ ...this.options.nodeOptions, ...splitNode(node), ...blockingOverrides }))
+          created.clientId = undefined
+          const client = silenceErrors(
+            new Redis({ ...this.options.nodeOptions, ...splitNode(node), ...blockingOverrides })
+          )
+          // Sent on "ready", before the session's first read: the ID that CLIENT UNBLOCK needs.
+          client.once("ready", () => {
+            client.call("CLIENT", "ID").then(
+              (id) => {
+                if (created.node === node) created.clientId = Number(id)
+              },
+              () => {}
+            )
+          })
+          return client
         },
         connectTimeoutMillis: this.options.connectTimeoutMillis,
         target: `the primary of slot ${slot}`,
@@ -93,6 +111,25 @@ class ClusterSessions {
     connection = created
     this.bySlot.set(slot, connection)
     return connection
+  }
+
+  /**
+   * Releases the read blocked on the connection of `slot` (`CLIENT UNBLOCK`,
+   * as if its block had timed out); `false` when it cannot be sent.
+   */
+  unblock(slot: number): Effect.Effect<boolean> {
+    return Effect.callback<boolean>((resume) => {
+      const connection = this.bySlot.get(slot)
+      const id = connection?.clientId
+      const node = this.options.cluster
+        .nodes("all")
+        .find((node) => `${node.options.host}:${node.options.port}` === connection?.node)
+      if (id === undefined || node === undefined) return resume(Effect.succeed(false))
+      node.call("CLIENT", "UNBLOCK", id).then(
+        () => resume(Effect.succeed(true)),
+        () => resume(Effect.succeed(false))
+      )
+    })
   }
 
   /** One blocking read on the connection of `slot`, reconnected to the slot's current primary when it moved. */
@@ -127,27 +164,73 @@ class ClusterSessions {
   }
 }
 
+type Reads<Entry> = ReadonlyArray<RedisClient.StreamRead<Entry>>
+
+/** How often a read not yet released is asked again, and how many times before it is interrupted. */
+const unblockRetryMillis = 20
+const unblockAttempts = 50
+
+/** A pause on a Node timer: it bounds a wait on the network, and must pass under `TestClock` as well. */
+const pause = (millis: number): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    const timer = setTimeout(() => resume(Effect.void), millis)
+    return Effect.sync(() => clearTimeout(timer))
+  })
+
+/**
+ * One blocking read per slot, until the first returns; the others are then
+ * released and awaited (interrupted only when releasing them fails: a read
+ * not yet sent when the first `CLIENT UNBLOCK` came, a node gone). Returns
+ * every entry any of them got; fails only when none got any and one failed.
+ */
+const blockOnEverySlot = <Entry>(
+  sessions: ClusterSessions,
+  groups: ReadonlyArray<readonly [slot: number, cursors: Cursors]>,
+  blocking: (slot: number, cursors: Cursors) => Effect.Effect<Reads<Entry>, Errors.RedisError>
+): Effect.Effect<Reads<Entry>, Errors.RedisError> =>
+  Effect.gen(function* () {
+    const first = yield* Deferred.make<void>()
+    const fibers = yield* Effect.forEach(groups, ([slot, cursors]) =>
+      Effect.forkChild(Effect.onExit(blocking(slot, cursors), () => Deferred.succeed(first, undefined)))
+    )
+    yield* Deferred.await(first)
+    const exits = yield* Effect.forEach(
+      fibers,
+      (fiber, index) =>
+        Effect.gen(function* () {
+          for (let attempt = 0; attempt < unblockAttempts && fiber.pollUnsafe() === undefined; attempt++) {
+            if (!(yield* sessions.unblock(groups[index]![0]))) break
+            yield* Effect.raceFirst(Fiber.await(fiber), pause(unblockRetryMillis))
+          }
+          if (fiber.pollUnsafe() === undefined) yield* Fiber.interrupt(fiber)
+          return yield* Fiber.await(fiber)
+        }),
+      { concurrency: "unbounded" }
+    )
+    const reads = exits.flatMap((exit) => (Exit.isSuccess(exit) ? exit.value : []))
+    const failure = exits.find((exit) => Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause))
+    if (reads.length > 0 || failure === undefined) return reads
+    return yield* failure as Exit.Failure<Reads<Entry>, Errors.RedisError>
+  })
+
 /**
  * Reads `streams`, grouped by slot: a single slot blocks on its own
- * connection; several are first asked without blocking, and block (the first
- * reply wins) only when none has anything.
+ * connection; several are first asked without blocking, and block on every
+ * slot only when none has anything.
  */
 const acrossSlots = <Entry>(
+  sessions: ClusterSessions,
   streams: Cursors,
-  nonBlocking: (cursors: Cursors) => Effect.Effect<ReadonlyArray<RedisClient.StreamRead<Entry>>, Errors.RedisError>,
-  blocking: (
-    slot: number,
-    cursors: Cursors
-  ) => Effect.Effect<ReadonlyArray<RedisClient.StreamRead<Entry>>, Errors.RedisError>
-): Effect.Effect<ReadonlyArray<RedisClient.StreamRead<Entry>>, Errors.RedisError> => {
+  nonBlocking: (cursors: Cursors) => Effect.Effect<Reads<Entry>, Errors.RedisError>,
+  blocking: (slot: number, cursors: Cursors) => Effect.Effect<Reads<Entry>, Errors.RedisError>
+): Effect.Effect<Reads<Entry>, Errors.RedisError> => {
   const groups = groupBySlot(streams, (stream) => stream.key)
   if (groups.length === 1) return blocking(groups[0]![0], groups[0]![1])
   return Effect.flatMap(
     Effect.forEach(groups, ([, cursors]) => nonBlocking(cursors), { concurrency: "unbounded" }),
     (reads) => {
       const found = reads.flat()
-      if (found.length > 0) return Effect.succeed(found)
-      return Effect.raceAllFirst(groups.map(([slot, cursors]) => blocking(slot, cursors)))
+      return found.length > 0 ? Effect.succeed(found) : blockOnEverySlot(sessions, groups, blocking)
     }
   )
 }
@@ -164,6 +247,7 @@ export const make = (
       (sessions): RedisClient.BlockingConnection => ({
         xread: (streams, readOptions) =>
           acrossSlots(
+            sessions,
             streams,
             (cursors) => options.xread(cursors, { count: readOptions.count }),
             (slot, cursors) =>
@@ -176,6 +260,7 @@ export const make = (
           ),
         xreadgroup: (group, consumer, streams, readOptions) =>
           acrossSlots(
+            sessions,
             streams,
             (cursors) => options.xreadgroup(group, consumer, cursors, readOptions),
             (slot, cursors) =>
