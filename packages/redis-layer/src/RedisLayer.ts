@@ -30,13 +30,13 @@
  *
  * @since 0.1.0
  */
-import { Errors, RedisClient } from "@effect-pulse/core"
+import { type Errors, RedisClient } from "@effect-pulse/core"
 import { Config, Effect, Layer, Redacted } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import { blockingOverrides } from "./internal/blocking.js"
 import { makeCluster } from "./internal/cluster/layer.js"
 import type * as internalClusterOptions from "./internal/cluster/options.js"
-import { close, silenceErrors, waitUntilReady } from "./internal/connection.js"
+import { openClient, silenceErrors } from "./internal/connection.js"
 import { makeScrub } from "./internal/errors.js"
 import * as internalOptions from "./internal/options.js"
 import * as Service from "./internal/service.js"
@@ -107,18 +107,7 @@ export const layer = (
     RedisClient.RedisClient,
     Effect.gen(function* () {
       const settings = yield* internalOptions.resolve(options)
-      const client = yield* Effect.acquireRelease(
-        Effect.try({
-          try: () => silenceErrors(new Redis(settings.ioredis)),
-          catch: (error) =>
-            new Errors.InvalidOption({
-              option: "ioredis",
-              message: settings.scrub(`ioredis refused the options: ${error instanceof Error ? error.message : error}`)
-            })
-        }),
-        close
-      )
-      yield* waitUntilReady(client, {
+      const client = yield* openClient(() => new Redis(settings.ioredis), {
         timeoutMillis: settings.connectTimeoutMillis,
         target: settings.target,
         scrub: settings.scrub

@@ -7,8 +7,8 @@
  *
  * @internal
  */
-import type { Errors } from "@effect-pulse/core"
-import { Effect } from "effect"
+import { Errors } from "@effect-pulse/core"
+import { Effect, type Scope } from "effect"
 import type { Cluster, Redis } from "ioredis"
 import { connectionError, isReplyError, type Scrub } from "./errors.js"
 
@@ -108,3 +108,24 @@ export const close = (client: Redis | Cluster): Effect.Effect<void> =>
     const timer = setTimeout(finish, quitTimeoutMillis)
     client.quit().then(finish, finish)
   })
+
+/**
+ * A client from `create`, connected and ready (see `waitUntilReady`), closed
+ * when the scope ends (see `close`). A `create` that throws (ioredis refusing
+ * its options) fails with `InvalidOption`.
+ */
+export const openClient = <Client extends Redis | Cluster>(
+  create: () => Client,
+  options: ConnectOptions
+): Effect.Effect<Client, Errors.InvalidOption | Errors.RedisConnectionError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.try({
+      try: () => silenceErrors(create()),
+      catch: (error) =>
+        new Errors.InvalidOption({
+          option: "ioredis",
+          message: options.scrub(`ioredis refused the options: ${error instanceof Error ? error.message : error}`)
+        })
+    }),
+    close
+  ).pipe(Effect.tap((client) => waitUntilReady(client, options)))

@@ -3,10 +3,10 @@
  *
  * @internal
  */
-import { Errors, type RedisClient } from "@effect-pulse/core"
+import type { Errors, RedisClient } from "@effect-pulse/core"
 import { Effect, type Scope } from "effect"
 import { Cluster } from "ioredis"
-import { close, silenceErrors, waitUntilReady } from "../connection.js"
+import { openClient } from "../connection.js"
 import { type ClusterOptions, resolveCluster } from "./options.js"
 import * as ClusterService from "./service.js"
 
@@ -16,29 +16,15 @@ export const makeCluster = (
 ): Effect.Effect<RedisClient.Service, Errors.InvalidOption | Errors.RedisConnectionError, Scope.Scope> =>
   Effect.gen(function* () {
     const settings = yield* resolveCluster(options)
-    const cluster = yield* Effect.acquireRelease(
-      Effect.try({
-        try: () =>
-          silenceErrors(
-            new Cluster(
-              settings.seeds.map((seed) => ({ ...seed })),
-              // The reply mapping stays "legacy": resolveCluster refused any other.
-              settings.cluster as ConstructorParameters<typeof Cluster>[1]
-            )
-          ),
-        catch: (error) =>
-          new Errors.InvalidOption({
-            option: "ioredis",
-            message: settings.scrub(`ioredis refused the options: ${error instanceof Error ? error.message : error}`)
-          })
-      }),
-      close
+    const cluster = yield* openClient(
+      () =>
+        new Cluster(
+          settings.seeds.map((seed) => ({ ...seed })),
+          // The reply mapping stays "legacy": resolveCluster refused any other.
+          settings.cluster as ConstructorParameters<typeof Cluster>[1]
+        ),
+      { timeoutMillis: settings.connectTimeoutMillis, target: settings.target, scrub: settings.scrub }
     )
-    yield* waitUntilReady(cluster, {
-      timeoutMillis: settings.connectTimeoutMillis,
-      target: settings.target,
-      scrub: settings.scrub
-    })
     return ClusterService.make({
       cluster,
       scrub: settings.scrub,
