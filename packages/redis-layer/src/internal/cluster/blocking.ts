@@ -115,19 +115,20 @@ class ClusterSessions {
 
   /**
    * Releases the read blocked on the connection of `slot` (`CLIENT UNBLOCK`,
-   * as if its block had timed out); `false` when it cannot be sent.
+   * as if its block had timed out); does nothing when the connection's ID or
+   * node is not known.
    */
-  unblock(slot: number): Effect.Effect<boolean> {
-    return Effect.callback<boolean>((resume) => {
+  unblock(slot: number): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
       const connection = this.bySlot.get(slot)
       const id = connection?.clientId
       const node = this.options.cluster
         .nodes("all")
         .find((node) => `${node.options.host}:${node.options.port}` === connection?.node)
-      if (id === undefined || node === undefined) return resume(Effect.succeed(false))
+      if (id === undefined || node === undefined) return resume(Effect.void)
       node.call("CLIENT", "UNBLOCK", id).then(
-        () => resume(Effect.succeed(true)),
-        () => resume(Effect.succeed(false))
+        () => resume(Effect.void),
+        () => resume(Effect.void)
       )
     })
   }
@@ -179,8 +180,8 @@ const pause = (millis: number): Effect.Effect<void> =>
 
 /**
  * One blocking read per slot, until the first returns; the others are then
- * released and awaited (interrupted only when releasing them fails: a read
- * not yet sent when the first `CLIENT UNBLOCK` came, a node gone). Returns
+ * released and awaited (interrupted only when a second of asking did not
+ * release them: a node gone). Returns
  * every entry any of them got; fails only when none got any and one failed.
  */
 const blockOnEverySlot = <Entry>(
@@ -198,8 +199,9 @@ const blockOnEverySlot = <Entry>(
       fibers,
       (fiber, index) =>
         Effect.gen(function* () {
+          // Asked again until it returns: the read may not be blocked yet, or its CLIENT ID not known yet.
           for (let attempt = 0; attempt < unblockAttempts && fiber.pollUnsafe() === undefined; attempt++) {
-            if (!(yield* sessions.unblock(groups[index]![0]))) break
+            yield* sessions.unblock(groups[index]![0])
             yield* Effect.raceFirst(Fiber.await(fiber), pause(unblockRetryMillis))
           }
           if (fiber.pollUnsafe() === undefined) yield* Fiber.interrupt(fiber)
