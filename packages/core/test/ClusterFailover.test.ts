@@ -1,7 +1,7 @@
 import { expect, layer } from "@effect/vitest"
 import { Event, EventStream, RedisClient, StartAt } from "@effect-pulse/core"
 import { RedisTestCluster } from "@effect-pulse/redis-layer"
-import { Duration, Effect, type Layer, Schedule } from "effect"
+import { Duration, Effect, type Layer, Schedule, Stream } from "effect"
 import { eventually, uniqueName } from "./utils/redisLayers.js"
 
 // A failover of a Redis Cluster primary while sinks consume: the primary
@@ -25,6 +25,8 @@ interface Outcome {
   readonly stored: number
   readonly handled: number
   readonly lostByLibrary: number
+  /** Entries Redis holds that the reader never saw. */
+  readonly missedByReader: number
   readonly lostToReplication: number
   readonly duplicateDeliveries: number
   readonly duplicateAdds: number
@@ -64,6 +66,16 @@ const runFailover = Effect.gen(function* () {
       )
     )
   }
+
+  // A reader over every stream as well: it must see every entry Redis holds.
+  const seenByReader = new Set<string>()
+  const reader = yield* victim.reader({ start: StartAt.oldest })
+  for (const stream of streams.slice(1)) yield* reader.addStream(stream, { start: StartAt.oldest })
+  yield* Effect.forkScoped(
+    reader.events.pipe(
+      Stream.runForEach((event) => Effect.sync(() => seenByReader.add(`${event.streamName}/${event.id}`)))
+    )
+  )
 
   // Producing: each add retried until it is acknowledged, as a producer that cannot drop events would.
   const acknowledged = new Set<number>()
@@ -115,7 +127,9 @@ const runFailover = Effect.gen(function* () {
 
   // Everything Redis holds gets handled, however long the redeliveries take.
   yield* eventually(
-    Effect.sync(() => storedEntries.filter((entry) => !deliveries.has(entry.key)).length),
+    Effect.sync(
+      () => storedEntries.filter((entry) => !deliveries.has(entry.key) || !seenByReader.has(entry.key)).length
+    ),
     (missing) => missing === 0,
     "90 seconds"
   ).pipe(Effect.catchDefect(() => Effect.void))
@@ -136,6 +150,7 @@ const runFailover = Effect.gen(function* () {
     stored: storedEntries.length,
     handled: handledAt.size,
     lostByLibrary: storedEntries.filter((entry) => !deliveries.has(entry.key)).length,
+    missedByReader: storedEntries.filter((entry) => !seenByReader.has(entry.key)).length,
     lostToReplication: Array.from(acknowledged).filter((seq) => !storedSeqs.has(seq)).length,
     duplicateDeliveries: Array.from(deliveries.values()).filter((count) => count > 1).length,
     duplicateAdds: storedEntries.length - storedSeqs.size,
@@ -152,13 +167,14 @@ const describeFailover = (
 ) =>
   layer(clusterLayer, { excludeTestServices: true, timeout: "120 seconds" })(title, (it) => {
     it.effect(
-      `sinks over ${streamCount} streams in different slots lose nothing Redis holds when a primary fails over`,
+      `a reader and sinks over ${streamCount} streams in different slots lose nothing Redis holds when a primary fails over`,
       () =>
         Effect.gen(function* () {
           const outcome = yield* runFailover
           console.log(`${title}: ${JSON.stringify(outcome)}`)
           expect(outcome.acknowledged).toBe(totalEvents)
           expect(outcome.lostByLibrary).toBe(0)
+          expect(outcome.missedByReader).toBe(0)
           // Every event the producer got acknowledged is handled, unless Redis itself lost it.
           expect(outcome.handled).toBe(outcome.acknowledged - outcome.lostToReplication)
           // Consumption of the victim stream resumed by itself once its replica had taken over.
