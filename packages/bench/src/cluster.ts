@@ -20,6 +20,7 @@ import { now, rate, uniqueName } from "./jobs/common.js"
 import { loadNow } from "./machine.js"
 import { bytesPayload } from "./payload.js"
 import { startServer } from "./server.js"
+import { median } from "./summary.js"
 
 /**
  * The sizes of a run.
@@ -28,6 +29,8 @@ import { startServer } from "./server.js"
  * @category models
  */
 export interface ClusterSettings {
+  /** Runs per cell; the median is reported. */
+  readonly runs: number
   readonly streams: number
   readonly addEvents: number
   readonly inFlight: number
@@ -47,6 +50,7 @@ export interface ClusterSettings {
 export const clusterSettings = (mode: "quick" | "smoke"): ClusterSettings =>
   mode === "quick"
     ? {
+        runs: 3,
         streams: 8,
         addEvents: 20_000,
         inFlight: 64,
@@ -57,6 +61,7 @@ export const clusterSettings = (mode: "quick" | "smoke"): ClusterSettings =>
         concurrency: 16
       }
     : {
+        runs: 1,
         streams: 4,
         addEvents: 200,
         inFlight: 16,
@@ -196,13 +201,16 @@ export const runClusterBenchmarks = (
       ]
       const lines: Array<string> = []
       for (const row of rowsOf(s)) {
-        const results: Array<number> = []
-        for (const [target, layer] of targets) {
-          const result = yield* measure(s, row.events, row.workload).pipe(Effect.provide(layer))
-          yield* log(`cluster · ${row.label} · ${target}: ${format(result)} events/s`)
-          results.push(result)
+        // Runs take turns between the targets, so that a burst of load on the machine hits them alike.
+        const results: Array<Array<number>> = targets.map(() => [])
+        for (let run = 1; run <= s.runs; run++) {
+          for (const [index, [target, layer]] of targets.entries()) {
+            const result = yield* measure(s, row.events, row.workload).pipe(Effect.provide(layer))
+            yield* log(`cluster · ${row.label} · ${target} (run ${run}): ${format(result)} events/s`)
+            results[index]!.push(result)
+          }
         }
-        const [single, sharded, waiting] = results as [number, number, number]
+        const [single, sharded, waiting] = results.map(median) as [number, number, number]
         lines.push(
           `| ${row.label} (${row.events.toLocaleString("en-US")} events) | ${format(single)} | ${format(sharded)} | ` +
             `${format(waiting)} | ${(sharded / single).toFixed(2)}× | ${(waiting / sharded).toFixed(2)}× |`
@@ -217,7 +225,8 @@ export const runClusterBenchmarks = (
           '(`--save "" --appendonly no`) against a local cluster of 3 primaries with a replica each ' +
           "(RedisTestCluster: six `redis-server` processes on the same two cores), through " +
           "`RedisLayer.layer` and `RedisLayer.layerCluster`; the same total work spread over the same " +
-          "number of streams, in this process, one run per cell after an untimed tenth of the work. " +
+          `number of streams, in this process; the median of ${s.runs} run(s) per cell (taking turns between the ` +
+          "three targets), each after an untimed tenth of the work. " +
           `Load average (1 min) ${loadAtStart.toFixed(2)} at start, ${loadNow().toFixed(2)} at end, on ` +
           `${availableParallelism()} CPUs: on a busy machine compare the ratios, not the absolute numbers.`,
         "",
