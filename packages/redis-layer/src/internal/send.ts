@@ -5,7 +5,7 @@
  */
 import type { Errors, RedisClient } from "@effect-pulse/core"
 import { Effect } from "effect"
-import type { Redis } from "ioredis"
+import type { Cluster, Redis } from "ioredis"
 import { type Scrub, toRedisError } from "./errors.js"
 
 /** An argument as ioredis writes it: strings as UTF-8, `Buffer`s as they are, numbers in decimal. */
@@ -32,7 +32,12 @@ export const command = (label: string): Command => ({ method: `${label.toLowerCa
 type Callback = (error: Error | null | undefined, reply: unknown) => void
 
 /** Sends `args` as `command` on `client`; `callback` gets the error or the raw reply. */
-export const dispatch = (client: Redis, command: Command, args: ReadonlyArray<Argument>, callback: Callback): void => {
+export const dispatch = (
+  client: Redis | Cluster,
+  command: Command,
+  args: ReadonlyArray<Argument>,
+  callback: Callback
+): void => {
   // ioredis flattens one level of arrays in the arguments, so the array goes as it is.
   ;(client as unknown as Record<string, (args: ReadonlyArray<Argument>, callback: Callback) => unknown>)[
     command.method
@@ -60,7 +65,7 @@ export const pushFields = (args: Array<Argument>, fields: RedisClient.FieldsInpu
  * defect (a reply of a shape Redis does not send), not a Redis error.
  */
 export const send = <A>(
-  client: Redis,
+  client: Redis | Cluster,
   command: Command,
   args: ReadonlyArray<Argument>,
   decode: (reply: unknown) => A,

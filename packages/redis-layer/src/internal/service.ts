@@ -5,7 +5,7 @@
  */
 import type { RedisClient } from "@effect-pulse/core"
 import { Effect } from "effect"
-import type { Redis } from "ioredis"
+import type { Cluster, Redis } from "ioredis"
 import { makeAddAll, makeAddExpiring } from "./addAll.js"
 import * as Blocking from "./blocking.js"
 import { makeDeleteConsumerIfNoPending } from "./deleteConsumer.js"
@@ -21,6 +21,9 @@ export interface ServiceOptions {
   readonly scrub: Scrub
   readonly blocking: Blocking.BlockingOptions
 }
+
+/** Every command of the service but the blocking connections, which depend on the deployment. */
+export type Commands = Omit<RedisClient.Service, "blockingConnection">
 
 const XADD = command("XADD")
 const XRANGE = command("XRANGE")
@@ -55,8 +58,16 @@ const decodeIds = (reply: unknown): ReadonlyArray<string> => (reply as ReadonlyA
 const decodeId = (reply: unknown): string | null => (reply === null ? null : (reply as Buffer).toString())
 
 /** The service over `options.client`. */
-export const make = (options: ServiceOptions): RedisClient.Service => {
-  const { client, scrub } = options
+export const make = (options: ServiceOptions): RedisClient.Service => ({
+  ...makeCommands(options.client, options.scrub),
+  blockingConnection: Blocking.make(options.blocking, Reply.streamReads, Reply.groupStreamReads)
+})
+
+/**
+ * The commands over one ioredis client, a single node's or a cluster's
+ * (which routes each command to the node serving its key).
+ */
+export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands => {
   const evaluate = makeRunner(client, scrub)
   const addExpiring = makeAddExpiring(evaluate)
   const run = <A>(cmd: typeof XADD, args: ReadonlyArray<Argument>, decode: (reply: unknown) => A) =>
@@ -144,7 +155,6 @@ export const make = (options: ServiceOptions): RedisClient.Service => {
     delIfEquals: makeDelIfEquals(evaluate),
     hset: (key, field, value) => run(HSET, [key, field, value], Reply.integer),
     hgetall: (key) => run(HGETALL, [key], Reply.hash),
-    hdel: (key, fields) => (fields.length === 0 ? zero : run(HDEL, [key, ...fields], Reply.integer)),
-    blockingConnection: Blocking.make(options.blocking, Reply.streamReads, Reply.groupStreamReads)
+    hdel: (key, fields) => (fields.length === 0 ? zero : run(HDEL, [key, ...fields], Reply.integer))
   }
 }
