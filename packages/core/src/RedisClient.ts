@@ -474,13 +474,6 @@ export interface Service {
     end: string,
     count?: number
   ) => Effect.Effect<ReadonlyArray<StreamEntry>, RedisError>
-  /** `XREVRANGE key end start [COUNT n]`. */
-  readonly xrevrange: (
-    key: string,
-    end: string,
-    start: string,
-    count?: number
-  ) => Effect.Effect<ReadonlyArray<StreamEntry>, RedisError>
   /** `XLEN`. */
   readonly xlen: (key: string) => Effect.Effect<number, RedisError>
   /** `XDEL`; the number of entries deleted. */
@@ -550,8 +543,6 @@ export interface Service {
   readonly xgroupDestroy: (key: string, group: string) => Effect.Effect<boolean, RedisError>
   /** `XGROUP CREATECONSUMER`; whether the consumer was created (false if it existed). */
   readonly xgroupCreateConsumer: (key: string, group: string, consumer: string) => Effect.Effect<boolean, RedisError>
-  /** `XGROUP DELCONSUMER`; the number of pending entries the consumer had (they are dropped). */
-  readonly xgroupDelConsumer: (key: string, group: string, consumer: string) => Effect.Effect<number, RedisError>
   /**
    * Deletes a consumer only if it has no pending entries, atomically (plain
    * `XGROUP DELCONSUMER` drops the pending entries with the consumer);
@@ -563,8 +554,6 @@ export interface Service {
     group: string,
     consumer: string
   ) => Effect.Effect<boolean, RedisError>
-  /** `XGROUP SETID key group id`. */
-  readonly xgroupSetId: (key: string, group: string, id: string) => Effect.Effect<void, RedisError>
   /** `XINFO GROUPS`. */
   readonly xinfoGroups: (key: string) => Effect.Effect<ReadonlyArray<GroupInfo>, RedisError>
   /** `XINFO CONSUMERS`. */
