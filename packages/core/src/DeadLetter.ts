@@ -23,8 +23,7 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import type { InvalidName, RedisError } from "./Errors.js"
-import { InvalidOption } from "./Errors.js"
+import type { InvalidName, InvalidOption, RedisError } from "./Errors.js"
 import type { Event } from "./Event.js"
 import { timeOfId } from "./Event.js"
 import { toEvent } from "./internal/entries.js"
@@ -35,7 +34,8 @@ import {
   fieldDeadSink,
   streamKey
 } from "./internal/keys.js"
-import { isEntryId, validateInteger, validateName } from "./internal/validation.js"
+import { decodeUtf8 } from "./internal/utf8.js"
+import { validateEntryIds, validateInteger, validateName } from "./internal/validation.js"
 import { RedisClient, type StreamEntry } from "./RedisClient.js"
 
 /**
@@ -61,13 +61,11 @@ export interface DeadLetter {
   readonly deliveries: number
 }
 
-const utf8 = new TextDecoder()
-
 const fromEntry = (streamName: string, entry: StreamEntry): DeadLetter => {
   const extra = new Map<string, string>()
   for (const [field, value] of entry.fields) {
     if (field === fieldDeadSink || field === fieldDeadDeliveries || field === fieldDeadOriginalId) {
-      extra.set(field, utf8.decode(value))
+      extra.set(field, decodeUtf8(value))
     }
   }
   const originalId = extra.get(fieldDeadOriginalId) ?? entry.id
@@ -101,9 +99,7 @@ export const list = Effect.fnUntraced(function* (
   yield* validateName("stream", streamName)
   const count = yield* validateInteger("count", options?.count ?? 100, 1)
   const after = options?.after
-  if (after !== undefined && !isEntryId(after)) {
-    return yield* new InvalidOption({ option: "after", message: `not an entry ID: ${JSON.stringify(after)}` })
-  }
+  if (after !== undefined) yield* validateEntryIds("after", [after])
   const redis = yield* RedisClient
   const entries = yield* redis.xrange(
     streamKey(deadLetterStreamName(streamName)),
@@ -137,10 +133,7 @@ export const remove = Effect.fnUntraced(function* (
   ids: ReadonlyArray<string>
 ): Effect.fn.Return<number, InvalidName | InvalidOption | RedisError, RedisClient> {
   yield* validateName("stream", streamName)
-  const malformed = ids.find((id) => !isEntryId(id))
-  if (malformed !== undefined) {
-    return yield* new InvalidOption({ option: "ids", message: `not an entry ID: ${JSON.stringify(malformed)}` })
-  }
+  yield* validateEntryIds("ids", ids)
   if (ids.length === 0) return 0
   const redis = yield* RedisClient
   return yield* redis.xdel(streamKey(deadLetterStreamName(streamName)), ids)

@@ -20,12 +20,12 @@
  */
 import type { Duration, Scope } from "effect"
 import { Effect, Metric } from "effect"
-import type { InvalidName, InvalidTopicPattern, RedisError } from "./Errors.js"
+import type { InvalidName, RedisError } from "./Errors.js"
 import { InvalidOption } from "./Errors.js"
 import { toFields } from "./internal/entries.js"
 import { streamKey } from "./internal/keys.js"
 import { eventsAdded, forStream } from "./internal/metrics.js"
-import { isEntryId, validateDuration, validateInteger, validateName } from "./internal/validation.js"
+import { validateDuration, validateEntryIds, validateInteger, validateName } from "./internal/validation.js"
 import * as Reader from "./Reader.js"
 import { RedisClient } from "./RedisClient.js"
 import * as Sink from "./Sink.js"
@@ -139,9 +139,7 @@ export interface EventStream {
   /** Deletes the stream and every event in it, with its consumer groups. */
   readonly destroy: Effect.Effect<void, RedisError>
   /** A new reader of this stream, open until the scope closes. */
-  readonly reader: (
-    options?: Reader.Options
-  ) => Effect.Effect<Reader.Reader, InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope>
+  readonly reader: (options?: Reader.Options) => Effect.Effect<Reader.Reader, InvalidOption | RedisError, Scope.Scope>
   /**
    * A new consumer of the sink (consumer group) `name` on this stream, open
    * until the scope closes. The group is created at the `start` position if
@@ -150,7 +148,7 @@ export interface EventStream {
   readonly sink: (
     name: string,
     options?: Sink.Options
-  ) => Effect.Effect<Sink.Sink, InvalidName | InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope>
+  ) => Effect.Effect<Sink.Sink, InvalidName | InvalidOption | RedisError, Scope.Scope>
 }
 
 /**
@@ -222,15 +220,8 @@ export const make = Effect.fnUntraced(function* (
             Effect.withSpan("EventStream.addAll", { attributes: { stream: name, count: events.length } })
           )
 
-  const remove = (...ids: ReadonlyArray<string>) => {
-    const malformed = ids.find((id) => !isEntryId(id))
-    if (malformed !== undefined) {
-      return Effect.fail(
-        new InvalidOption({ option: "ids", message: `not an entry ID: ${JSON.stringify(malformed)}; nothing removed` })
-      )
-    }
-    return ids.length === 0 ? Effect.succeed(0) : redis.xdel(key, ids)
-  }
+  const remove = (...ids: ReadonlyArray<string>) =>
+    Effect.andThen(validateEntryIds("ids", ids), ids.length === 0 ? Effect.succeed(0) : redis.xdel(key, ids))
 
   const stream: EventStream = {
     name,
@@ -240,8 +231,10 @@ export const make = Effect.fnUntraced(function* (
     addAll,
     remove,
     destroy: Effect.asVoid(redis.del([key])),
-    reader: (readerOptions) => Reader.make(redis, stream, readerOptions),
-    sink: (sinkName, sinkOptions) => Sink.make(redis, stream, sinkName, sinkOptions)
+    // The reader or sink uses the RedisClient this stream was made with.
+    reader: (readerOptions) => Reader.make(stream, readerOptions).pipe(Effect.provideService(RedisClient, redis)),
+    sink: (sinkName, sinkOptions) =>
+      Sink.make(stream, sinkName, sinkOptions).pipe(Effect.provideService(RedisClient, redis))
   }
   return stream
 })

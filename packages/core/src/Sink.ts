@@ -24,7 +24,7 @@
  */
 import type { Duration } from "effect"
 import { Effect, Exit, Metric, Schedule, Scope, type Stream } from "effect"
-import type { InvalidName, InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
+import type { InvalidName, InvalidOption, RedisError } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
 import { sinkKeepAliveKey, sinkLeaseKey, streamKey } from "./internal/keys.js"
@@ -38,7 +38,7 @@ import type { SinkStream } from "./internal/sinkState.js"
 import * as SinkState from "./internal/sinkState.js"
 import * as Subscribers from "./internal/subscribers.js"
 import { validateDuration, validateInteger, validateName } from "./internal/validation.js"
-import type { Service as RedisService } from "./RedisClient.js"
+import { RedisClient } from "./RedisClient.js"
 import * as StartAt from "./StartAt.js"
 
 /**
@@ -169,17 +169,17 @@ export const keys = (name: string): { readonly keepAlive: string; readonly lease
 })
 
 /**
- * Creates a sink named `name` on `stream`; used by `EventStream.sink`.
+ * Creates a consumer of the sink `name` on `stream`, open until the scope
+ * closes; what `stream.sink` does.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { EventStream, RedisClient, Sink } from "@effect-pulse/core"
+ * import { EventStream, Sink, StartAt } from "@effect-pulse/core"
  *
  * const program = Effect.gen(function*() {
- *   const redis = yield* RedisClient.RedisClient
  *   const orders = yield* EventStream.make("orders")
- *   return yield* Sink.make(redis, orders, "billing", {})
+ *   return yield* Sink.make(orders, "billing", { start: StartAt.oldest })
  * })
  * ```
  *
@@ -187,11 +187,11 @@ export const keys = (name: string): { readonly keepAlive: string; readonly lease
  * @category constructors
  */
 export const make = Effect.fnUntraced(function* (
-  redis: RedisService,
   stream: EventStream,
   name: string,
   options?: Options
-): Effect.fn.Return<Sink, InvalidName | InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope> {
+): Effect.fn.Return<Sink, InvalidName | InvalidOption | RedisError, RedisClient | Scope.Scope> {
+  const redis = yield* RedisClient
   yield* validateName("sink", name)
   const read = yield* resolveReadOptions(options)
   const graceMillis = yield* validateDuration("ackGracePeriod", options?.ackGracePeriod ?? "20 seconds", 1)

@@ -44,6 +44,14 @@ export const isEntryId = (id: string): boolean => {
   return BigInt(match[1]!) <= maxUnsigned64 && (match[2] === undefined || BigInt(match[2]) <= maxUnsigned64)
 }
 
+/** Fails with `InvalidOption`, naming the option, unless every one of `ids` is an entry ID. */
+export const validateEntryIds = (option: string, ids: ReadonlyArray<string>): Effect.Effect<void, InvalidOption> => {
+  const malformed = ids.find((id) => !isEntryId(id))
+  return malformed === undefined
+    ? Effect.void
+    : Effect.fail(new InvalidOption({ option, message: `not an entry ID: ${JSON.stringify(malformed)}` }))
+}
+
 /** Fails with `InvalidOption` unless `value` is an integer of at least `minimum`. */
 export const validateInteger = (
   option: string,
