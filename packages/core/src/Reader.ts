@@ -27,7 +27,7 @@ import { Effect, Exit, Metric, Scope } from "effect"
 import type { InvalidOption, RedisError } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
-import { toEvent } from "./internal/entries.js"
+import { countEntries, toEvent } from "./internal/entries.js"
 import { eventsRead, forStream } from "./internal/metrics.js"
 import * as Poller from "./internal/poller.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
@@ -161,13 +161,14 @@ interface StreamState {
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fnUntraced(function* (
+export const make = Effect.fn("Reader.make")(function* (
   stream: EventStream,
   options?: Options
 ): Effect.fn.Return<Reader, InvalidOption | RedisError, RedisClient | Scope.Scope> {
   const redis = yield* RedisClient
   const resolved = yield* resolveReadOptions(options)
   const readerId = crypto.randomUUID().slice(0, 8)
+  yield* Effect.annotateCurrentSpan({ stream: stream.name, reader: readerId })
   const streams = new Map<string, StreamState>()
   streams.set(stream.key, {
     name: stream.name,
@@ -188,10 +189,20 @@ export const make = Effect.fnUntraced(function* (
     maxPolled: resolved.maxPolled,
     annotations,
     read: (connection, polled, count) =>
-      connection.xread(
-        polled.map(([key, state]) => ({ key, id: state.cursor })),
-        { count, blockMillis: resolved.blockMillis }
-      ),
+      connection
+        .xread(
+          polled.map(([key, state]) => ({ key, id: state.cursor })),
+          { count, blockMillis: resolved.blockMillis }
+        )
+        .pipe(
+          Effect.tap((reads) => Effect.annotateCurrentSpan("events", countEntries(reads))),
+          // Each poll is a trace of its own: the reader outlives whatever created it.
+          Effect.withSpan("Reader.read", {
+            root: true,
+            kind: "consumer",
+            attributes: { ...annotations, streams: polled.length }
+          })
+        ),
     handle: (reads) =>
       Effect.forEach(
         reads,

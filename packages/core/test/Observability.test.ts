@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { EventStream, InMemoryRedis, StartAt } from "@effect-pulse/core"
-import { Effect, Metric, Stream } from "effect"
+import { Effect, Metric, Option, Stream, Tracer } from "effect"
+import { describeOnBothLayers, uniqueName } from "./utils/redisLayers.js"
 
 /** The value of a counter series, found by name and attributes in a fresh registry. */
 const counter = (id: string, attributes: Record<string, string>) =>
@@ -36,5 +37,54 @@ describe("Observability", () => {
       expect(yield* counter("pulse_sink_events_acked", labels)).toBe(1)
       expect(yield* counter("pulse_sink_events_nacked", labels)).toBe(1)
     }).pipe(Effect.provide(InMemoryRedis.layer), Effect.provideService(Metric.MetricRegistry, new Map()))
+  )
+})
+
+/** A tracer that keeps every span it makes, for tests to read once the spans ended. */
+const recordingTracer = () => {
+  const spans: Array<Tracer.NativeSpan> = []
+  const tracer = Tracer.make({
+    span: (options) => {
+      const span = new Tracer.NativeSpan(options)
+      spans.push(span)
+      return span
+    }
+  })
+  const ended = (name: string) => spans.filter((span) => span.name === name && span.status._tag === "Ended")
+  return { tracer, ended }
+}
+
+const parentName = (span: Tracer.NativeSpan) =>
+  Option.match(span.parent, { onNone: () => undefined, onSome: (parent) => (parent as Tracer.NativeSpan).name })
+
+describeOnBothLayers("Spans", (it) => {
+  it.effect("a reader's creation and each of its reads, a trace of its own, with the events read", () =>
+    Effect.gen(function* () {
+      const { tracer, ended } = recordingTracer()
+      const name = uniqueName("traced")
+      yield* Effect.gen(function* () {
+        const stream = yield* EventStream.make(name)
+        yield* stream.addAll([
+          { name: "a", payload: "1" },
+          { name: "b", payload: "2" }
+        ])
+        const reader = yield* stream.reader({ start: StartAt.oldest })
+        yield* reader.events.pipe(Stream.take(2), Stream.runDrain)
+        yield* stream.destroy
+      }).pipe(Effect.scoped, Effect.withSpan("test"), Effect.withTracer(tracer))
+
+      const [made] = ended("Reader.make")
+      expect(parentName(made!)).toBe("test")
+      expect(made!.attributes.get("stream")).toBe(name)
+      const reads = ended("Reader.read")
+      // A read cut short (by the reader closing) ends without a count.
+      const counts = reads.map((read) => Number(read.attributes.get("events") ?? 0))
+      expect(counts.reduce((total, count) => total + count, 0)).toBe(2)
+      for (const read of reads) {
+        expect(read.parent).toEqual(Option.none())
+        expect(read.kind).toBe("consumer")
+        expect(read.attributes.get("reader")).toBe(made!.attributes.get("reader"))
+      }
+    })
   )
 })

@@ -37,3 +37,7 @@ export const toEvent = (streamName: string, sinkName: string | undefined, entry:
   }
   return { id: entry.id, streamName, sinkName, eventName, topic, payload, createdAt: timeOfId(entry.id) }
 }
+
+/** How many entries a read returned, over all its streams. */
+export const countEntries = (reads: ReadonlyArray<{ readonly entries: ReadonlyArray<unknown> }>): number =>
+  reads.reduce((total, read) => total + read.entries.length, 0)
