@@ -27,6 +27,7 @@ import { Effect, Exit, Metric, Schedule, Scope, type Stream } from "effect"
 import type { InvalidName, InvalidOption, RedisError } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
+import { countEntries } from "./internal/entries.js"
 import { sinkKeepAliveKey, sinkLeaseKey, streamKey } from "./internal/keys.js"
 import * as Poller from "./internal/poller.js"
 import type { ReadOptions } from "./internal/readOptions.js"
@@ -186,7 +187,7 @@ export const keys = (name: string): { readonly keepAlive: string; readonly lease
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fnUntraced(function* (
+export const make = Effect.fn("Sink.make")(function* (
   stream: EventStream,
   name: string,
   options?: Options
@@ -222,6 +223,14 @@ export const make = Effect.fnUntraced(function* (
   const scope = yield* Scope.fork(parentScope, "sequential")
   let closed = false
   const annotations = { stream: stream.name, sink: name, consumer: state.consumer }
+  yield* Effect.annotateCurrentSpan(annotations)
+  // What the spans of an event's handling and acknowledgement say of it.
+  const eventAttributes = (event: Event) => ({
+    stream: event.streamName,
+    sink: name,
+    consumer: state.consumer,
+    "event.id": event.id
+  })
 
   const poller = Poller.make({
     redis,
@@ -239,6 +248,14 @@ export const make = Effect.fnUntraced(function* (
           { count, blockMillis: read.blockMillis, noAck: state.noAck }
         ),
         []
+      ).pipe(
+        Effect.tap((reads) => Effect.annotateCurrentSpan("events", countEntries(reads))),
+        // Each poll is a trace of its own: the sink outlives whatever created it.
+        Effect.withSpan("Sink.read", {
+          root: true,
+          kind: "consumer",
+          attributes: { ...annotations, streams: polled.length }
+        })
       ),
     handle: (reads) =>
       Effect.forEach(
@@ -304,22 +321,30 @@ export const make = Effect.fnUntraced(function* (
       ? Effect.void
       : Effect.andThen(redis.xack(sinkStream.key, name, ids), Metric.update(sinkStream.acked, ids.length))
 
-  const ack = (event: Event) => ackIds(streamOf(event), [event.id])
+  const ack = Effect.fn("Sink.ack")(function* (event: Event) {
+    yield* Effect.annotateCurrentSpan(eventAttributes(event))
+    yield* ackIds(streamOf(event), [event.id])
+  })
 
-  const ackAll = (events: Iterable<Event>) => {
+  const ackAll = Effect.fn("Sink.ackAll")(function* (events: Iterable<Event>) {
     const byStream = new Map<string, { stream: SinkStream; ids: Array<string> }>()
     for (const event of events) {
       const entry = byStream.get(event.streamName)
       if (entry === undefined) byStream.set(event.streamName, { stream: streamOf(event), ids: [event.id] })
       else entry.ids.push(event.id)
     }
-    return Effect.forEach(byStream.values(), ({ stream: sinkStream, ids }) => ackIds(sinkStream, ids), {
+    const count = Array.from(byStream.values()).reduce((total, entry) => total + entry.ids.length, 0)
+    yield* Effect.annotateCurrentSpan({ ...annotations, count })
+    yield* Effect.forEach(byStream.values(), ({ stream: sinkStream, ids }) => ackIds(sinkStream, ids), {
       concurrency: "unbounded",
       discard: true
     })
-  }
+  })
 
-  const nack = (event: Event) => (state.noAck ? Effect.void : nackEntries(state, streamOf(event), event))
+  const nack = Effect.fn("Sink.nack")(function* (event: Event) {
+    yield* Effect.annotateCurrentSpan(eventAttributes(event))
+    if (!state.noAck) yield* nackEntries(state, streamOf(event), event)
+  })
 
   const process = <X, E, R>(
     handler: (event: Event) => Effect.Effect<X, E, R>,
@@ -329,7 +354,15 @@ export const make = Effect.fnUntraced(function* (
       events: subscribers.eventBatches,
       ackAll,
       nack,
-      handler,
+      // Each event's handling is a trace of its own, which the handler's spans join.
+      handler: (event) =>
+        handler(event).pipe(
+          Effect.withSpan("Sink.handle", {
+            root: true,
+            kind: "consumer",
+            attributes: { ...eventAttributes(event), "event.name": event.eventName }
+          })
+        ),
       concurrency: processOptions?.concurrency ?? 1
     }).pipe(Effect.annotateLogs(annotations))
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { EventStream, InMemoryRedis, StartAt } from "@effect-pulse/core"
+import { DeadLetter, Event, EventStream, InMemoryRedis, StartAt } from "@effect-pulse/core"
 import { Effect, Metric, Option, Stream, Tracer } from "effect"
-import { describeOnBothLayers, uniqueName } from "./utils/redisLayers.js"
+import { describeOnBothLayers, eventually, uniqueName } from "./utils/redisLayers.js"
 
 /** The value of a counter series, found by name and attributes in a fresh registry. */
 const counter = (id: string, attributes: Record<string, string>) =>
@@ -85,6 +85,64 @@ describeOnBothLayers("Spans", (it) => {
         expect(read.kind).toBe("consumer")
         expect(read.attributes.get("reader")).toBe(made!.attributes.get("reader"))
       }
+    })
+  )
+
+  it.effect("a sink's creation, reads, handled events, acks, nacks, claims and dead letters", () =>
+    Effect.gen(function* () {
+      const { tracer, ended } = recordingTracer()
+      const name = uniqueName("traced")
+      const { stream, ids } = yield* Effect.gen(function* () {
+        const stream = yield* EventStream.make(name)
+        const billing = yield* stream.sink(uniqueName("billing"), {
+          start: StartAt.oldest,
+          ackGracePeriod: "1 second",
+          maxDeliveries: 2
+        })
+        const audit = yield* stream.sink(uniqueName("audit"), { start: StartAt.oldest })
+        const ids = yield* stream.addAll([
+          { name: "created", payload: "ok" },
+          { name: "created", payload: "bad" }
+        ])
+        // The bad event fails twice, and lands among the dead letters.
+        const handler = (event: Event.Event) =>
+          Event.text(event) === "bad" ? Effect.fail("refused") : Effect.withSpan(Effect.void, "handler work")
+        yield* Effect.forkScoped(billing.process(handler))
+        yield* audit.events.pipe(Stream.take(2), Stream.runForEach(audit.ack))
+        yield* eventually(DeadLetter.list(name), (letters) => letters.length === 1)
+        return { stream, ids }
+      }).pipe(Effect.scoped, Effect.withSpan("test"), Effect.withTracer(tracer))
+      yield* stream.destroy
+      const [ok, bad] = ids
+
+      const made = ended("Sink.make")
+      expect(made).toHaveLength(2)
+      for (const span of made) expect(parentName(span)).toBe("test")
+      const reads = ended("Sink.read")
+      expect(reads.every((read) => read.parent._tag === "None" && read.kind === "consumer")).toBe(true)
+      expect(
+        reads.reduce((total, read) => total + Number(read.attributes.get("events") ?? 0), 0)
+      ).toBeGreaterThanOrEqual(4)
+
+      const handled = ended("Sink.handle")
+      // At least once: a slow ack under load may let the claim check deliver it again.
+      expect(handled.filter((span) => span.attributes.get("event.id") === ok).length).toBeGreaterThanOrEqual(1)
+      expect(handled.filter((span) => span.attributes.get("event.id") === bad)).toHaveLength(2)
+      expect(handled.every((span) => span.parent._tag === "None")).toBe(true)
+      const [work] = ended("handler work")
+      expect(parentName(work!)).toBe("Sink.handle")
+
+      expect(ended("Sink.ack").map((span) => span.attributes.get("event.id"))).toEqual([ok, bad])
+      expect(ended("Sink.ackAll").some((span) => span.attributes.get("count") === 1)).toBe(true)
+      expect(ended("Sink.nack").filter((span) => span.attributes.get("event.id") === bad)).toHaveLength(2)
+      const claims = ended("Sink.claim")
+      expect(claims.reduce((total, span) => total + Number(span.attributes.get("claimed")), 0)).toBeGreaterThanOrEqual(
+        1
+      )
+      expect(claims.reduce((total, span) => total + Number(span.attributes.get("deadLettered")), 0)).toBe(1)
+      const [deadLetter] = ended("Sink.deadLetter")
+      expect(deadLetter!.attributes.get("ids")).toEqual([bad])
+      expect(parentName(deadLetter!)).toBe("Sink.claim")
     })
   )
 })

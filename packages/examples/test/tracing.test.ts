@@ -88,6 +88,18 @@ for (const { name: layerName, layer: redisLayer } of redisLayers) {
           expect(span.traceId).toBe(root!.traceId)
           expect(attribute(span, "order.event")).toMatch(/^\d+-\d+$/)
         }
+        // Each ack is a child of the application's span around it.
+        const acks = named("Sink.ack")
+        expect(acks.map((span) => span.parentSpanId).sort()).toEqual(billed.map((span) => span.spanId).sort())
+        expect(acks.map((span) => attribute(span, "event.id")).sort()).toEqual(
+          billed.map((span) => attribute(span, "order.event")).sort()
+        )
+        const [made] = named("Sink.make")
+        expect(attribute(made!, "sink")).toMatch(/^billing-/)
+        // The sink's reads are traces of their own.
+        expect(named("Sink.read").every((span) => span.parentSpanId === undefined || span.parentSpanId === "")).toBe(
+          true
+        )
         const [added] = named("EventStream.addAll")
         expect(attribute(added!, "stream")).toMatch(/^orders-/)
         expect(Number(attribute(added!, "count"))).toBe(3)

@@ -46,13 +46,15 @@ export const makeHeartbeat = (state: SinkState): Effect.Effect<void, RedisError>
  * Takes over pending entries: those delivered `maxDeliveries` times go to the
  * dead-letter stream and are acked; the others are delivered again here.
  * `XCLAIM` re-checks the idle time, so two claimers never both take an entry.
+ * A trace of its own: the claim check runs in the background.
  */
-const claimPending = Effect.fnUntraced(function* (
+const claimPending = Effect.fn("Sink.claim", { root: true })(function* (
   state: SinkState,
   stream: SinkStream,
   pending: ReadonlyArray<PendingEntry>,
   minIdleMillis: number
 ) {
+  yield* Effect.annotateCurrentSpan({ stream: stream.name, sink: state.name, consumer: state.consumer })
   const { redis } = state
   const claimed = yield* redis.xclaim(
     stream.key,
@@ -66,6 +68,7 @@ const claimPending = Effect.fnUntraced(function* (
   const isDead = (id: string) => limit !== undefined && (deliveries.get(id) ?? 0) >= limit
   const again = claimed.filter((entry) => !isDead(entry.id))
   const dead = claimed.filter((entry) => isDead(entry.id))
+  yield* Effect.annotateCurrentSpan({ claimed: again.length, deadLettered: dead.length })
   if (again.length > 0) {
     yield* Metric.update(stream.claimed, again.length)
     yield* deliver(state, stream, again)
@@ -73,15 +76,21 @@ const claimPending = Effect.fnUntraced(function* (
   if (dead.length > 0) {
     // Copied first, then acked: a crash in between copies twice, never loses.
     // Dead letters are not trimmed: they wait for someone to look at them.
-    yield* redis.xaddAll(
-      streamKey(deadLetterStreamName(stream.name)),
-      dead.map((entry) => [
-        ...entry.fields,
-        [fieldDeadSink, state.name],
-        [fieldDeadDeliveries, String(deliveries.get(entry.id))],
-        [fieldDeadOriginalId, entry.id]
-      ])
-    )
+    yield* redis
+      .xaddAll(
+        streamKey(deadLetterStreamName(stream.name)),
+        dead.map((entry) => [
+          ...entry.fields,
+          [fieldDeadSink, state.name],
+          [fieldDeadDeliveries, String(deliveries.get(entry.id))],
+          [fieldDeadOriginalId, entry.id]
+        ])
+      )
+      .pipe(
+        Effect.withSpan("Sink.deadLetter", {
+          attributes: { stream: stream.name, sink: state.name, ids: dead.map((entry) => entry.id) }
+        })
+      )
     yield* redis.xack(
       stream.key,
       state.name,
