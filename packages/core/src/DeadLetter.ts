@@ -92,11 +92,12 @@ const fromEntry = (streamName: string, entry: StreamEntry): DeadLetter => {
  * @since 0.1.0
  * @category reading
  */
-export const list = Effect.fnUntraced(function* (
+export const list = Effect.fn("DeadLetter.list")(function* (
   streamName: string,
   options?: { readonly count?: number | undefined; readonly after?: string | undefined }
 ): Effect.fn.Return<ReadonlyArray<DeadLetter>, InvalidName | InvalidOption | RedisError, RedisClient> {
   yield* validateName("stream", streamName)
+  yield* Effect.annotateCurrentSpan({ stream: streamName })
   const count = yield* validateInteger("count", options?.count ?? 100, 1)
   const after = options?.after
   if (after !== undefined) yield* validateEntryIds("after", [after])
@@ -128,11 +129,12 @@ export const list = Effect.fnUntraced(function* (
  * @since 0.1.0
  * @category writing
  */
-export const remove = Effect.fnUntraced(function* (
+export const remove = Effect.fn("DeadLetter.remove")(function* (
   streamName: string,
   ids: ReadonlyArray<string>
 ): Effect.fn.Return<number, InvalidName | InvalidOption | RedisError, RedisClient> {
   yield* validateName("stream", streamName)
+  yield* Effect.annotateCurrentSpan({ stream: streamName })
   yield* validateEntryIds("ids", ids)
   if (ids.length === 0) return 0
   const redis = yield* RedisClient

@@ -221,7 +221,9 @@ export const make = Effect.fnUntraced(function* (
           )
 
   const remove = (...ids: ReadonlyArray<string>) =>
-    Effect.andThen(validateEntryIds("ids", ids), ids.length === 0 ? Effect.succeed(0) : redis.xdel(key, ids))
+    Effect.andThen(validateEntryIds("ids", ids), ids.length === 0 ? Effect.succeed(0) : redis.xdel(key, ids)).pipe(
+      Effect.withSpan("EventStream.remove", { attributes: { stream: name, ids } })
+    )
 
   const stream: EventStream = {
     name,
@@ -230,7 +232,9 @@ export const make = Effect.fnUntraced(function* (
     add,
     addAll,
     remove,
-    destroy: Effect.asVoid(redis.del([key])),
+    destroy: Effect.asVoid(redis.del([key])).pipe(
+      Effect.withSpan("EventStream.destroy", { attributes: { stream: name } })
+    ),
     // The reader or sink uses the RedisClient this stream was made with.
     reader: (readerOptions) => Reader.make(stream, readerOptions).pipe(Effect.provideService(RedisClient, redis)),
     sink: (sinkName, sinkOptions) =>

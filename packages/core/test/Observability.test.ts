@@ -70,8 +70,12 @@ describeOnBothLayers("Spans", (it) => {
         ])
         const reader = yield* stream.reader({ start: StartAt.oldest })
         yield* reader.events.pipe(Stream.take(2), Stream.runDrain)
+        yield* stream.remove("0-1")
         yield* stream.destroy
       }).pipe(Effect.scoped, Effect.withSpan("test"), Effect.withTracer(tracer))
+
+      expect(ended("EventStream.remove")[0]?.attributes.get("ids")).toEqual(["0-1"])
+      expect(ended("EventStream.destroy")[0]?.attributes.get("stream")).toBe(name)
 
       const [made] = ended("Reader.make")
       expect(parentName(made!)).toBe("test")
@@ -140,6 +144,7 @@ describeOnBothLayers("Spans", (it) => {
         1
       )
       expect(claims.reduce((total, span) => total + Number(span.attributes.get("deadLettered")), 0)).toBe(1)
+      expect(ended("DeadLetter.list").every((span) => span.attributes.get("stream") === name)).toBe(true)
       const [deadLetter] = ended("Sink.deadLetter")
       expect(deadLetter!.attributes.get("ids")).toEqual([bad])
       expect(parentName(deadLetter!)).toBe("Sink.claim")
