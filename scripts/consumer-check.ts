@@ -6,8 +6,8 @@
  * `noUncheckedIndexedAccess`, `exactOptionalPropertyTypes`) and runs it on
  * the in-memory Redis and against a redis-server started through the
  * installed `@effect-pulse/redis-layer/testing`. Fails on any npm warning
- * (a missing or conflicting peer dependency) and on output other than the
- * quick start's.
+ * (a missing or conflicting peer dependency), on output other than the quick
+ * start's, and on a test tool exported from a production entry point.
  *
  * npm needs only the registry (or its cache: `--prefer-offline`).
  */
@@ -163,6 +163,27 @@ await Effect.runPromise(Effect.scoped(program))
   step("ran it on a redis-server", () =>
     expectOutput("a redis-server", run(process.execPath, ["on-redis.mjs"], { cwd: project, env: withoutRedis }))
   )
+
+  // Test tools never ship in a production entry point.
+  step("checked the entry points", () => {
+    const check = `
+const entries = {
+  "@effect-pulse/core": await import("@effect-pulse/core"),
+  "@effect-pulse/core/testing": await import("@effect-pulse/core/testing"),
+  "@effect-pulse/redis-layer": await import("@effect-pulse/redis-layer"),
+  "@effect-pulse/redis-layer/testing": await import("@effect-pulse/redis-layer/testing")
+}
+const expected = [
+  ["@effect-pulse/core", "InMemoryRedis", false],
+  ["@effect-pulse/core/testing", "InMemoryRedis", true],
+  ["@effect-pulse/redis-layer", "RedisTestServer", false],
+  ["@effect-pulse/redis-layer/testing", "RedisTestServer", true]
+]
+const wrong = expected.filter(([entry, name, present]) => (name in entries[entry]) !== present)
+if (wrong.length > 0) throw new Error(wrong.map(([entry, name, present]) => entry + (present ? " lacks " : " exports ") + name).join("; "))
+`
+    run(process.execPath, ["--input-type=module", "-e", check], { cwd: project })
+  })
 
   console.log(`consumer check: passed in ${seconds(started)} (${project} removed)`)
 } finally {

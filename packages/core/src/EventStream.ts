@@ -7,7 +7,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { EventStream, InMemoryRedis } from "@effect-pulse/core"
+ * import { EventStream } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const orders = yield* EventStream.make("orders", { maxLen: 10_000 })
@@ -158,7 +159,8 @@ export interface EventStream {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { EventStream, InMemoryRedis } from "@effect-pulse/core"
+ * import { EventStream } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const orders = EventStream.make("orders", { maxLen: 10_000, ttl: "7 days" }).pipe(
  *   Effect.provide(InMemoryRedis.layer)

@@ -28,7 +28,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* RedisClient.RedisClient
@@ -66,7 +67,7 @@ const nothing = Effect.succeed([])
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* InMemoryRedis.make
@@ -195,7 +196,8 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* RedisClient.RedisClient

@@ -9,7 +9,8 @@
  * @example
  * ```ts
  * import { Effect, Stream } from "effect"
- * import { Event, EventStream, InMemoryRedis, StartAt } from "@effect-pulse/core"
+ * import { Event, EventStream, StartAt } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const orders = yield* EventStream.make("orders")

@@ -10,7 +10,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* RedisClient.RedisClient
@@ -589,7 +590,8 @@ export interface Service {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const length = Effect.gen(function*() {
  *   const redis = yield* RedisClient.RedisClient

@@ -10,7 +10,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Event, EventStream, InMemoryRedis, StartAt } from "@effect-pulse/core"
+ * import { Event, EventStream, StartAt } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const orders = yield* EventStream.make("orders")

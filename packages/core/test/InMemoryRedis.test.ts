@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+import { RedisClient } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
 import { Effect } from "effect"
 import { TestClock } from "effect/testing"
 import {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DeadLetter, Event, EventStream, InMemoryRedis, StartAt } from "@effect-pulse/core"
+import { DeadLetter, Event, EventStream, StartAt } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
 import { Effect, Metric, Option, Stream, Tracer } from "effect"
 import { describeOnBothLayers, eventually, uniqueName } from "./utils/redisLayers.js"
 

@@ -5,8 +5,9 @@
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { expect, layer } from "@effect/vitest"
-import { InMemoryRedis, type RedisClient } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import type { RedisClient } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect, type Layer } from "effect"
 import { checkout, telemetry } from "../src/tracing.js"
 

@@ -4,8 +4,9 @@
  * regions.
  */
 import { expect, layer } from "@effect/vitest"
-import { Event, EventStream, InMemoryRedis, type Sink, StartAt } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { Event, EventStream, type Sink, StartAt } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect, Fiber, Queue, Stream } from "effect"
 import { TestClock } from "effect/testing"
 

@@ -2,7 +2,7 @@
  * Shared pieces of the redis-layer tests: a side connection to inspect the
  * server under test, condition polling, byte helpers.
  */
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect, Schedule } from "effect"
 import { Redis } from "ioredis"
 

@@ -1,6 +1,6 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { RedisClient } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect } from "effect"
 import { bytesOf, callsBetween, commandCalls, inspector, uniqueKey, utf8 } from "./helpers.js"
 
