@@ -16,8 +16,10 @@
  *   const orders = yield* EventStream.make("orders")
  *   yield* orders.add("created", '{"id":1}')
  *   const reader = yield* orders.reader({ start: StartAt.oldest })
- *   const [event] = yield* reader.events.pipe(Stream.take(1), Stream.runCollect)
- *   yield* Effect.log(event.eventName, Event.text(event))
+ *   yield* reader.events.pipe(
+ *     Stream.take(1),
+ *     Stream.runForEach((event) => Effect.log(event.eventName, Event.text(event)))
+ *   )
  * }).pipe(Effect.scoped, Effect.provide(InMemoryRedis.layer))
  * ```
  *
