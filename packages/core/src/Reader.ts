@@ -28,6 +28,7 @@
 import type { Duration, Stream } from "effect"
 import { Effect, Exit, Metric, Scope } from "effect"
 import type { InvalidOption, RedisError } from "./Errors.js"
+import { ReaderClosed } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
 import { countEntries, toEvent } from "./internal/entries.js"
@@ -36,14 +37,17 @@ import * as Poller from "./internal/poller.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
 import { startCursor } from "./internal/startCursor.js"
 import * as Subscribers from "./internal/subscribers.js"
+import { makeWatch, type WatchedStream } from "./internal/vanishedStreams.js"
 import { RedisClient } from "./RedisClient.js"
 import * as StartAt from "./StartAt.js"
 import type * as Topic from "./Topic.js"
 
 /**
- * How a reader's streams fail. Lost connections are retried with backoff and
- * never end a stream; a command Redis refuses (for instance `WRONGTYPE` when
- * the key was overwritten with another type) does.
+ * How a reader's streams fail. Lost connections and reads Redis cuts short
+ * (`UNBLOCKED`) are retried with backoff and never end a stream, nor does a
+ * stream key that vanishes (it is read from its first entry once it exists
+ * again); a command Redis refuses (for instance `WRONGTYPE` when the key was
+ * overwritten with another type) does.
  *
  * @example
  * ```ts
@@ -121,12 +125,13 @@ export interface Reader {
   readonly subscribe: Effect.Effect<Stream.Stream<Event, ReaderError>, never, Scope.Scope>
   /**
    * Reads one more stream. `start` defaults to the reader's own start
-   * option. Does nothing if the stream is already read.
+   * option. Does nothing if the stream is already read; fails with
+   * `ReaderClosed` once the reader is closed.
    */
   readonly addStream: (
     stream: EventStream,
     options?: { readonly start?: StartAt.StartAt | undefined }
-  ) => Effect.Effect<void, InvalidOption | RedisError>
+  ) => Effect.Effect<void, InvalidOption | ReaderClosed | RedisError>
   /** Stops reading a stream. Does nothing if the stream is not read. */
   readonly removeStream: (stream: EventStream) => Effect.Effect<void>
   /** Stops polling and ends the reader's streams. Safe to call more than once. */
@@ -140,9 +145,7 @@ export interface Reader {
 }
 
 /** What a reader knows of each stream it reads. */
-interface StreamState {
-  readonly name: string
-  cursor: string
+interface StreamState extends WatchedStream {
   readonly readCounter: ReturnType<typeof forStream>
 }
 
@@ -165,7 +168,7 @@ interface StreamState {
  * @category constructors
  */
 export const make = Effect.fn("Reader.make")(function* (
-  stream: EventStream,
+  stream: Pick<EventStream, "name" | "key">,
   options?: Options
 ): Effect.fn.Return<Reader, InvalidOption | RedisError, RedisClient | Scope.Scope> {
   const redis = yield* RedisClient
@@ -176,6 +179,7 @@ export const make = Effect.fn("Reader.make")(function* (
   streams.set(stream.key, {
     name: stream.name,
     cursor: yield* startCursor(redis, stream.key, resolved.start),
+    lastRead: undefined,
     readCounter: forStream(eventsRead, stream.name)
   })
 
@@ -185,6 +189,8 @@ export const make = Effect.fn("Reader.make")(function* (
   let closed = false
   const annotations = { stream: stream.name, reader: readerId }
 
+  // Streams whose key vanished are read again from their first entry.
+  const watchForVanishedKeys = makeWatch(redis)
   const poller = Poller.make({
     redis,
     subscribers,
@@ -192,27 +198,29 @@ export const make = Effect.fn("Reader.make")(function* (
     maxPolled: resolved.maxPolled,
     annotations,
     read: (connection, polled, count) =>
-      connection
-        .xread(
+      watchForVanishedKeys(
+        polled,
+        connection.xread(
           polled.map(([key, state]) => ({ key, id: state.cursor })),
           { count, blockMillis: resolved.blockMillis }
         )
-        .pipe(
-          Effect.tap((reads) => Effect.annotateCurrentSpan("events", countEntries(reads))),
-          // Each poll is a trace of its own: the reader outlives whatever created it.
-          Effect.withSpan("Reader.read", {
-            root: true,
-            kind: "consumer",
-            attributes: { ...annotations, streams: polled.length }
-          })
-        ),
+      ).pipe(
+        Effect.tap((reads) => Effect.annotateCurrentSpan("events", countEntries(reads))),
+        // Each poll is a trace of its own: the reader outlives whatever created it.
+        Effect.withSpan("Reader.read", {
+          root: true,
+          kind: "consumer",
+          attributes: { ...annotations, streams: polled.length }
+        })
+      ),
     handle: (reads) =>
       Effect.forEach(
         reads,
         (read) => {
           const state = streams.get(read.key)
           if (state === undefined || read.entries.length === 0) return Effect.void
-          state.cursor = read.entries[read.entries.length - 1]!.id
+          state.lastRead = read.entries[read.entries.length - 1]!
+          state.cursor = state.lastRead.id
           const events: Array<Event> = []
           for (const entry of read.entries) {
             const event = toEvent(state.name, undefined, entry)
@@ -246,10 +254,19 @@ export const make = Effect.fn("Reader.make")(function* (
     addOptions?: { readonly start?: StartAt.StartAt | undefined }
   ) {
     const start = yield* StartAt.validate(addOptions?.start ?? resolved.start)
-    if (closed || streams.has(added.key)) return
+    if (closed) {
+      const streamNames = Array.from(streams.values(), (state) => state.name)
+      return yield* new ReaderClosed({ streamNames, operation: "addStream" })
+    }
+    if (streams.has(added.key)) return
     const cursor = yield* startCursor(redis, added.key, start)
     if (closed || streams.has(added.key)) return
-    streams.set(added.key, { name: added.name, cursor, readCounter: forStream(eventsRead, added.name) })
+    streams.set(added.key, {
+      name: added.name,
+      cursor,
+      lastRead: undefined,
+      readCounter: forStream(eventsRead, added.name)
+    })
     yield* poller.streamsChanged
   })
 

@@ -2,17 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { DeadLetter, Event, EventStream, StartAt } from "@effect-pulse/core"
 import { InMemoryRedis } from "@effect-pulse/core/testing"
 import { Effect, Metric, Option, Stream, Tracer } from "effect"
+import { counterValue as counter } from "./utils/metrics.js"
 import { describeOnBothLayers, eventually, uniqueName } from "./utils/redisLayers.js"
-
-/** The value of a counter series, found by name and attributes in a fresh registry. */
-const counter = (id: string, attributes: Record<string, string>) =>
-  Effect.map(Metric.snapshot, (snapshots) => {
-    const found = snapshots.find(
-      (snapshot) =>
-        snapshot.id === id && Object.entries(attributes).every(([key, value]) => snapshot.attributes?.[key] === value)
-    )
-    return found?.type === "Counter" ? Number(found.state.count) : undefined
-  })
 
 describe("Observability", () => {
   it.effect("counts events added, read, delivered, acked and nacked per stream and sink", () =>

@@ -10,6 +10,11 @@ export type ExampleError =
   | Errors.InvalidName
   | Errors.InvalidOption
   | Errors.RedisError
+  | Errors.PayloadTooLarge
+  | Errors.PartiallyAdded
+  | Errors.SinkClosed
+  | Errors.ReaderClosed
+  | Errors.NotDeliveredToSink
   | Sink.SinkError
   | Schema.SchemaError
 
