@@ -1,14 +1,16 @@
 import { fileURLToPath } from "node:url"
 import type { TestProjectConfiguration } from "vitest/config"
 
-const source = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+const source = (pkg: string, entry: string) => fileURLToPath(new URL(`./packages/${pkg}/src/${entry}`, import.meta.url))
 
-// Tests import the packages by name; point those names at the sources so that
-// no build is needed before a test run.
-const alias = {
-  "@effect-pulse/core": source("core"),
-  "@effect-pulse/redis-layer": source("redis-layer")
-}
+// Tests import the packages by name; point those names (each entry point,
+// matched whole) at the sources so that no build is needed before a test run.
+const alias = [
+  { find: /^@effect-pulse\/core$/, replacement: source("core", "index.ts") },
+  { find: /^@effect-pulse\/core\/testing$/, replacement: source("core", "testing.ts") },
+  { find: /^@effect-pulse\/redis-layer$/, replacement: source("redis-layer", "index.ts") },
+  { find: /^@effect-pulse\/redis-layer\/testing$/, replacement: source("redis-layer", "testing.ts") }
+]
 
 const project = (name: string): TestProjectConfiguration => ({
   resolve: { alias },

@@ -13,7 +13,8 @@
  */
 import { availableParallelism } from "node:os"
 import { EventStream, RedisClient, StartAt } from "@effect-pulse/core"
-import { RedisLayer, RedisTestCluster } from "@effect-pulse/redis-layer"
+import { RedisLayer } from "@effect-pulse/redis-layer"
+import { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
 import { Deferred, Effect, type Layer } from "effect"
 import { benchMaxLen } from "./jobs/add.js"
 import { now, rate, uniqueName } from "./jobs/common.js"

@@ -26,8 +26,7 @@
  */
 import type { Scope } from "effect"
 import { Effect } from "effect"
-import type { InvalidName, InvalidTopicPattern, RedisError } from "./Errors.js"
-import { InvalidOption } from "./Errors.js"
+import type { InvalidName, InvalidOption, RedisError } from "./Errors.js"
 import type { Event } from "./Event.js"
 import { timeOfId } from "./Event.js"
 import { toEvent } from "./internal/entries.js"
@@ -38,7 +37,8 @@ import {
   fieldDeadOriginalId,
   fieldDeadSink
 } from "./internal/keys.js"
-import { isEntryId, validateInteger, validateName } from "./internal/validation.js"
+import { decodeUtf8 } from "./internal/utf8.js"
+import { validateEntryIds, validateInteger, validateName } from "./internal/validation.js"
 import * as Reader from "./Reader.js"
 import { RedisClient, type StreamEntry } from "./RedisClient.js"
 
@@ -65,13 +65,11 @@ export interface DeadLetter {
   readonly deliveries: number
 }
 
-const utf8 = new TextDecoder()
-
 const fromEntry = (streamName: string, entry: StreamEntry): DeadLetter => {
   const extra = new Map<string, string>()
   for (const [field, value] of entry.fields) {
     if (field === fieldDeadSink || field === fieldDeadDeliveries || field === fieldDeadOriginalId) {
-      extra.set(field, utf8.decode(value))
+      extra.set(field, decodeUtf8(value))
     }
   }
   const originalId = extra.get(fieldDeadOriginalId) ?? entry.id
@@ -98,16 +96,15 @@ const fromEntry = (streamName: string, entry: StreamEntry): DeadLetter => {
  * @since 0.1.0
  * @category reading
  */
-export const list = Effect.fnUntraced(function* (
+export const list = Effect.fn("DeadLetter.list")(function* (
   streamName: string,
   options?: { readonly count?: number | undefined; readonly after?: string | undefined }
 ): Effect.fn.Return<ReadonlyArray<DeadLetter>, InvalidName | InvalidOption | RedisError, RedisClient> {
   yield* validateName("stream", streamName)
+  yield* Effect.annotateCurrentSpan({ stream: streamName })
   const count = yield* validateInteger("count", options?.count ?? 100, 1)
   const after = options?.after
-  if (after !== undefined && !isEntryId(after)) {
-    return yield* new InvalidOption({ option: "after", message: `not an entry ID: ${JSON.stringify(after)}` })
-  }
+  if (after !== undefined) yield* validateEntryIds("after", [after])
   const redis = yield* RedisClient
   const entries = yield* redis.xrange(deadLetterKey(streamName), after === undefined ? "-" : `(${after}`, "+", count)
   return entries.map((entry) => fromEntry(streamName, entry))
@@ -131,15 +128,13 @@ export const list = Effect.fnUntraced(function* (
  * @since 0.1.0
  * @category writing
  */
-export const remove = Effect.fnUntraced(function* (
+export const remove = Effect.fn("DeadLetter.remove")(function* (
   streamName: string,
   ids: ReadonlyArray<string>
 ): Effect.fn.Return<number, InvalidName | InvalidOption | RedisError, RedisClient> {
   yield* validateName("stream", streamName)
-  const malformed = ids.find((id) => !isEntryId(id))
-  if (malformed !== undefined) {
-    return yield* new InvalidOption({ option: "ids", message: `not an entry ID: ${JSON.stringify(malformed)}` })
-  }
+  yield* Effect.annotateCurrentSpan({ stream: streamName })
+  yield* validateEntryIds("ids", ids)
   if (ids.length === 0) return 0
   const redis = yield* RedisClient
   return yield* redis.xdel(deadLetterKey(streamName), ids)
@@ -185,12 +180,7 @@ export const key = (streamName: string): string => deadLetterKey(streamName)
 export const reader = Effect.fnUntraced(function* (
   streamName: string,
   options?: Reader.Options
-): Effect.fn.Return<
-  Reader.Reader,
-  InvalidName | InvalidOption | InvalidTopicPattern | RedisError,
-  RedisClient | Scope.Scope
-> {
+): Effect.fn.Return<Reader.Reader, InvalidName | InvalidOption | RedisError, RedisClient | Scope.Scope> {
   yield* validateName("stream", streamName)
-  const redis = yield* RedisClient
-  return yield* Reader.make(redis, { name: deadLetterStreamName(streamName), key: deadLetterKey(streamName) }, options)
+  return yield* Reader.make({ name: deadLetterStreamName(streamName), key: deadLetterKey(streamName) }, options)
 })

@@ -16,6 +16,7 @@
  * @since 0.1.0
  */
 import { DateTime } from "effect"
+import { decodeUtf8 } from "./internal/utf8.js"
 
 /**
  * One stream entry as the library hands it out. `createdAt` comes from the
@@ -49,8 +50,6 @@ export interface Event {
   readonly createdAt: DateTime.Utc
 }
 
-const utf8 = new TextDecoder()
-
 /**
  * The payload decoded as UTF-8 (invalid sequences become U+FFFD).
  *
@@ -65,7 +64,7 @@ const utf8 = new TextDecoder()
  * @since 0.1.0
  * @category accessors
  */
-export const text = (event: Event): string => utf8.decode(event.payload)
+export const text = (event: Event): string => decodeUtf8(event.payload)
 
 /**
  * The creation time encoded in an entry ID (its milliseconds part).
@@ -73,6 +72,7 @@ export const text = (event: Event): string => utf8.decode(event.payload)
  * @example
  * ```ts
  * import { DateTime } from "effect"
+import { decodeUtf8 } from "./internal/utf8.js"
  * import { Event } from "@effect-pulse/core"
  *
  * DateTime.toEpochMillis(Event.timeOfId("1700000000000-3")) // 1700000000000

@@ -7,7 +7,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { EventStream, InMemoryRedis } from "@effect-pulse/core"
+ * import { EventStream } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const orders = yield* EventStream.make("orders", { maxLen: 10_000 })
@@ -20,7 +21,7 @@
  */
 import type { Duration, Scope } from "effect"
 import { Effect, Metric } from "effect"
-import type { InvalidTopicPattern, RedisError } from "./Errors.js"
+import type { RedisError } from "./Errors.js"
 import { InvalidName, InvalidOption, PartiallyAdded, PayloadTooLarge } from "./Errors.js"
 import { notifyDestroyed } from "./internal/destroyWatch.js"
 import { toFields } from "./internal/entries.js"
@@ -28,10 +29,10 @@ import { streamKey } from "./internal/keys.js"
 import { eventsAdded, forStream } from "./internal/metrics.js"
 import { chunkBatch, maxPayloadSizeLimit, payloadSize } from "./internal/payloadSize.js"
 import {
-  isEntryId,
   loneSurrogateIndex,
   show,
   validateDuration,
+  validateEntryIds,
   validateInteger,
   validateName
 } from "./internal/validation.js"
@@ -176,9 +177,7 @@ export interface EventStream {
    */
   readonly destroy: Effect.Effect<void, RedisError>
   /** A new reader of this stream, open until the scope closes. */
-  readonly reader: (
-    options?: Reader.Options
-  ) => Effect.Effect<Reader.Reader, InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope>
+  readonly reader: (options?: Reader.Options) => Effect.Effect<Reader.Reader, InvalidOption | RedisError, Scope.Scope>
   /**
    * A new consumer of the sink (consumer group) `name` on this stream, open
    * until the scope closes. The group is created at the `start` position if
@@ -187,7 +186,7 @@ export interface EventStream {
   readonly sink: (
     name: string,
     options?: Sink.Options
-  ) => Effect.Effect<Sink.Sink, InvalidName | InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope>
+  ) => Effect.Effect<Sink.Sink, InvalidName | InvalidOption | RedisError, Scope.Scope>
 }
 
 /**
@@ -197,7 +196,8 @@ export interface EventStream {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { EventStream, InMemoryRedis } from "@effect-pulse/core"
+ * import { EventStream } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const orders = EventStream.make("orders", { maxLen: 10_000, ttl: "7 days" }).pipe(
  *   Effect.provide(InMemoryRedis.layer)
@@ -310,15 +310,10 @@ export const make = Effect.fnUntraced(function* (
       return ids as ReadonlyArray<string>
     }).pipe(Effect.withSpan("EventStream.addAll", { attributes: { stream: name, count: events.length } }))
 
-  const remove = (...ids: ReadonlyArray<string>) => {
-    const malformed = ids.find((id) => !isEntryId(id))
-    if (malformed !== undefined) {
-      return Effect.fail(
-        new InvalidOption({ option: "ids", message: `not an entry ID: ${JSON.stringify(malformed)}; nothing removed` })
-      )
-    }
-    return ids.length === 0 ? Effect.succeed(0) : redis.xdel(key, ids)
-  }
+  const remove = (...ids: ReadonlyArray<string>) =>
+    Effect.andThen(validateEntryIds("ids", ids), ids.length === 0 ? Effect.succeed(0) : redis.xdel(key, ids)).pipe(
+      Effect.withSpan("EventStream.remove", { attributes: { stream: name, ids } })
+    )
 
   const stream: EventStream = {
     name,
@@ -331,9 +326,11 @@ export const make = Effect.fnUntraced(function* (
     destroy: Effect.andThen(
       redis.del([key]),
       Effect.suspend(() => notifyDestroyed(stream, name))
-    ),
-    reader: (readerOptions) => Reader.make(redis, stream, readerOptions),
-    sink: (sinkName, sinkOptions) => Sink.make(redis, stream, sinkName, sinkOptions)
+    ).pipe(Effect.withSpan("EventStream.destroy", { attributes: { stream: name } })),
+    // The reader or sink uses the RedisClient this stream was made with.
+    reader: (readerOptions) => Reader.make(stream, readerOptions).pipe(Effect.provideService(RedisClient, redis)),
+    sink: (sinkName, sinkOptions) =>
+      Sink.make(stream, sinkName, sinkOptions).pipe(Effect.provideService(RedisClient, redis))
   }
   return stream
 })

@@ -28,7 +28,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* RedisClient.RedisClient
@@ -66,7 +67,7 @@ const nothing = Effect.succeed([])
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* InMemoryRedis.make
@@ -121,10 +122,7 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
       entries.length === 0
         ? Effect.succeed([])
         : run("XADD", (now) => Streams.xaddAll(store, key, entries, options, now)),
-    xrange: (key, start, end, count) =>
-      run("XRANGE", (now) => Streams.xrange(store, key, { start, end }, count, false, now)),
-    xrevrange: (key, end, start, count) =>
-      run("XREVRANGE", (now) => Streams.xrange(store, key, { start, end }, count, true, now)),
+    xrange: (key, start, end, count) => run("XRANGE", (now) => Streams.xrange(store, key, { start, end }, count, now)),
     xlen: (key) => run("XLEN", (now) => Streams.xlen(store, key, now)),
     xdel: (key, ids) => (ids.length === 0 ? zero : run("XDEL", (now) => Streams.xdel(store, key, ids, now))),
     xinfoStream: (key) => run("XINFO", (now) => Streams.xinfoStream(store, key, now)),
@@ -174,11 +172,8 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
     xgroupDestroy: (key, group) => run("XGROUP", (now) => Groups.xgroupDestroy(store, key, group, now)),
     xgroupCreateConsumer: (key, group, consumer) =>
       run("XGROUP", (now) => Groups.xgroupCreateConsumer(store, key, group, consumer, now)),
-    xgroupDelConsumer: (key, group, consumer) =>
-      run("XGROUP", (now) => Groups.xgroupDelConsumer(store, key, group, consumer, now)),
     xgroupDelConsumerIfNoPending: (key, group, consumer) =>
       run("XGROUP", (now) => Groups.xgroupDelConsumerIfNoPending(store, key, group, consumer, now)),
-    xgroupSetId: (key, group, id) => run("XGROUP", (now) => Groups.xgroupSetId(store, key, group, id, now)),
     xinfoGroups: (key) => run("XINFO", (now) => Groups.xinfoGroups(store, key, now)),
     xinfoConsumers: (key, group) => run("XINFO", (now) => Groups.xinfoConsumers(store, key, group, now)),
     del: (keys) => (keys.length === 0 ? zero : run("DEL", (now) => keyspace.del(keys, now))),
@@ -203,7 +198,8 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* RedisClient.RedisClient

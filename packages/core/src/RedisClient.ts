@@ -10,7 +10,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* RedisClient.RedisClient
@@ -499,13 +500,6 @@ export interface Service {
     end: string,
     count?: number
   ) => Effect.Effect<ReadonlyArray<StreamEntry>, RedisError>
-  /** `XREVRANGE key end start [COUNT n]`. */
-  readonly xrevrange: (
-    key: string,
-    end: string,
-    start: string,
-    count?: number
-  ) => Effect.Effect<ReadonlyArray<StreamEntry>, RedisError>
   /** `XLEN`. */
   readonly xlen: (key: string) => Effect.Effect<number, RedisError>
   /** `XDEL`; the number of entries deleted. */
@@ -575,8 +569,6 @@ export interface Service {
   readonly xgroupDestroy: (key: string, group: string) => Effect.Effect<boolean, RedisError>
   /** `XGROUP CREATECONSUMER`; whether the consumer was created (false if it existed). */
   readonly xgroupCreateConsumer: (key: string, group: string, consumer: string) => Effect.Effect<boolean, RedisError>
-  /** `XGROUP DELCONSUMER`; the number of pending entries the consumer had (they are dropped). */
-  readonly xgroupDelConsumer: (key: string, group: string, consumer: string) => Effect.Effect<number, RedisError>
   /**
    * Deletes a consumer only if it has no pending entries, atomically (plain
    * `XGROUP DELCONSUMER` drops the pending entries with the consumer);
@@ -588,8 +580,6 @@ export interface Service {
     group: string,
     consumer: string
   ) => Effect.Effect<boolean, RedisError>
-  /** `XGROUP SETID key group id`. */
-  readonly xgroupSetId: (key: string, group: string, id: string) => Effect.Effect<void, RedisError>
   /** `XINFO GROUPS`. */
   readonly xinfoGroups: (key: string) => Effect.Effect<ReadonlyArray<GroupInfo>, RedisError>
   /** `XINFO CONSUMERS`. */
@@ -631,7 +621,8 @@ export interface Service {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const length = Effect.gen(function*() {
  *   const redis = yield* RedisClient.RedisClient

@@ -10,7 +10,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Event, EventStream, InMemoryRedis, StartAt } from "@effect-pulse/core"
+ * import { Event, EventStream, StartAt } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const orders = yield* EventStream.make("orders")
@@ -24,14 +25,7 @@
  */
 import type { Duration } from "effect"
 import { Effect, Exit, Metric, Queue, Schedule, Scope, type Stream } from "effect"
-import type {
-  InvalidName,
-  InvalidOption,
-  InvalidTopicPattern,
-  NotDeliveredToSink,
-  RedisError,
-  SinkClosed
-} from "./Errors.js"
+import type { InvalidName, InvalidOption, NotDeliveredToSink, RedisError, SinkClosed } from "./Errors.js"
 import { StreamDestroyed } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
@@ -51,7 +45,7 @@ import type { SinkStream } from "./internal/sinkState.js"
 import * as SinkState from "./internal/sinkState.js"
 import * as Subscribers from "./internal/subscribers.js"
 import { validateDuration, validateInteger, validateName } from "./internal/validation.js"
-import type { Service as RedisService } from "./RedisClient.js"
+import { RedisClient } from "./RedisClient.js"
 import * as StartAt from "./StartAt.js"
 
 /**
@@ -197,29 +191,29 @@ export const keys = (name: string): { readonly keepAlive: string; readonly lease
 })
 
 /**
- * Creates a sink named `name` on `stream`; used by `EventStream.sink`.
+ * Creates a consumer of the sink `name` on `stream`, open until the scope
+ * closes; what `stream.sink` does.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { EventStream, RedisClient, Sink } from "@effect-pulse/core"
+ * import { EventStream, Sink, StartAt } from "@effect-pulse/core"
  *
  * const program = Effect.gen(function*() {
- *   const redis = yield* RedisClient.RedisClient
  *   const orders = yield* EventStream.make("orders")
- *   return yield* Sink.make(redis, orders, "billing", {})
+ *   return yield* Sink.make(orders, "billing", { start: StartAt.oldest })
  * })
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fnUntraced(function* (
-  redis: RedisService,
+export const make = Effect.fn("Sink.make")(function* (
   stream: EventStream,
   name: string,
   options?: Options
-): Effect.fn.Return<Sink, InvalidName | InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope> {
+): Effect.fn.Return<Sink, InvalidName | InvalidOption | RedisError, RedisClient | Scope.Scope> {
+  const redis = yield* RedisClient
   yield* validateName("sink", name)
   const read = yield* resolveReadOptions(options)
   const graceMillis = yield* validateDuration("ackGracePeriod", options?.ackGracePeriod ?? "20 seconds", 1)
@@ -252,6 +246,14 @@ export const make = Effect.fnUntraced(function* (
   const scope = yield* Scope.fork(parentScope, "sequential")
   let closed = false
   const annotations = { stream: stream.name, sink: name, consumer: state.consumer }
+  yield* Effect.annotateCurrentSpan(annotations)
+  // What the spans of an event's handling and acknowledgement say of it.
+  const eventAttributes = (event: Event) => ({
+    stream: event.streamName,
+    sink: name,
+    consumer: state.consumer,
+    "event.id": event.id
+  })
   const guards = makeGuards({
     name,
     consumer: () => state.consumer,
@@ -341,22 +343,30 @@ export const make = Effect.fnUntraced(function* (
           Effect.andThen(Metric.update(sinkStream.acked, ids.length))
         )
 
-  const ack = (event: Event) => ackIds(streamOf(event), [event.id])
+  const ack = Effect.fn("Sink.ack")(function* (event: Event) {
+    yield* Effect.annotateCurrentSpan(eventAttributes(event))
+    yield* ackIds(streamOf(event), [event.id])
+  })
 
-  const ackAll = (events: Iterable<Event>) => {
+  const ackAll = Effect.fn("Sink.ackAll")(function* (events: Iterable<Event>) {
     const byStream = new Map<string, { stream: SinkStream; ids: Array<string> }>()
     for (const event of events) {
       const entry = byStream.get(event.streamName)
       if (entry === undefined) byStream.set(event.streamName, { stream: streamOf(event), ids: [event.id] })
       else entry.ids.push(event.id)
     }
-    return Effect.forEach(byStream.values(), ({ stream: sinkStream, ids }) => ackIds(sinkStream, ids), {
+    const count = Array.from(byStream.values()).reduce((total, entry) => total + entry.ids.length, 0)
+    yield* Effect.annotateCurrentSpan({ ...annotations, count })
+    yield* Effect.forEach(byStream.values(), ({ stream: sinkStream, ids }) => ackIds(sinkStream, ids), {
       concurrency: "unbounded",
       discard: true
     })
-  }
+  })
 
-  const nack = (event: Event) => (state.noAck ? Effect.void : SinkClaims.nack(state, streamOf(event), event))
+  const nack = Effect.fn("Sink.nack")(function* (event: Event) {
+    yield* Effect.annotateCurrentSpan(eventAttributes(event))
+    if (!state.noAck) yield* SinkClaims.nack(state, streamOf(event), event)
+  })
 
   const process = <X, E, R>(
     handler: (event: Event) => Effect.Effect<X, E, R>,
@@ -366,7 +376,15 @@ export const make = Effect.fnUntraced(function* (
       events: subscribers.eventBatches,
       ackAll,
       nack,
-      handler,
+      // Each event's handling is a trace of its own, which the handler's spans join.
+      handler: (event) =>
+        handler(event).pipe(
+          Effect.withSpan("Sink.handle", {
+            root: true,
+            kind: "consumer",
+            attributes: { ...eventAttributes(event), "event.name": event.eventName }
+          })
+        ),
       concurrency: processOptions?.concurrency ?? 1
     }).pipe(Effect.annotateLogs(annotations))
 

@@ -30,8 +30,6 @@ import type { Event } from "./Event.js"
 
 /**
  * A topic matcher. `description` says what it matches, for logs and errors.
- * A matcher built from an invalid regular expression carries the reason in
- * `invalid`; readers and sinks refuse it with `InvalidTopicPattern`.
  *
  * @example
  * ```ts
@@ -48,7 +46,6 @@ export interface Matcher {
   readonly _tag: "Exact" | "Regex" | "Glob" | "Predicate" | "Any"
   readonly description: string
   readonly test: (topic: string) => boolean
-  readonly invalid?: InvalidTopicPattern | undefined
 }
 
 /**
@@ -88,30 +85,36 @@ export const exact = (topic: string): Matcher => ({
 
 /**
  * Matches topics against a regular expression, given as a `RegExp` or as its
- * source. The `g` and `y` flags are dropped, since they would make matching
- * depend on earlier matches. An invalid source gives a matcher that readers
- * and sinks refuse with `InvalidTopicPattern` (see {@link validate}).
+ * source; an invalid source fails with `InvalidTopicPattern`. The `g` and `y`
+ * flags are dropped, since they would make matching depend on earlier
+ * matches. (The `topic` option of readers and sinks takes a `RegExp` as it
+ * is, too.)
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
  * import { Topic } from "@effect-pulse/core"
  *
- * Topic.regex("^orders\\.(eu|us)$").test("orders.eu") // true
+ * const program = Effect.gen(function*() {
+ *   const regional = yield* Topic.regex("^orders\\.(eu|us)$")
+ *   return regional.test("orders.eu") // true
+ * })
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const regex = (pattern: RegExp | string): Matcher => {
-  const source = typeof pattern === "string" ? pattern : pattern.source
-  const flags = typeof pattern === "string" ? "" : pattern.flags.replace(/[gy]/g, "")
-  let compiled: RegExp
-  try {
-    compiled = new RegExp(source, flags)
-  } catch (error) {
-    const invalid = new InvalidTopicPattern({ pattern: source, message: (error as Error).message })
-    return { _tag: "Regex", description: `topics matching /${source}/ (invalid)`, test: () => false, invalid }
-  }
+export const regex = (pattern: RegExp | string): Effect.Effect<Matcher, InvalidTopicPattern> => {
+  if (pattern instanceof RegExp) return Effect.succeed(fromRegExp(pattern))
+  return Effect.try({
+    try: () => fromRegExp(new RegExp(pattern)),
+    catch: (error) => new InvalidTopicPattern({ pattern, message: (error as Error).message })
+  })
+}
+
+// A RegExp is valid once built, and so is its source with fewer flags.
+const fromRegExp = (pattern: RegExp): Matcher => {
+  const compiled = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""))
   return { _tag: "Regex", description: `topics matching ${String(compiled)}`, test: (topic) => compiled.test(topic) }
 }
 
@@ -193,25 +196,7 @@ export const any: Matcher = { _tag: "Any", description: "every topic", test: () 
  * @category constructors
  */
 export const fromInput = (input: Input): Matcher =>
-  typeof input === "string" ? exact(input) : input instanceof RegExp ? regex(input) : input
-
-/**
- * Succeeds with the matcher, or fails with `InvalidTopicPattern` when it was
- * built from an invalid regular expression.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Topic } from "@effect-pulse/core"
- *
- * const checked = Topic.validate(Topic.regex("(")) // fails with InvalidTopicPattern
- * ```
- *
- * @since 0.1.0
- * @category validation
- */
-export const validate = (matcher: Matcher): Effect.Effect<Matcher, InvalidTopicPattern> =>
-  matcher.invalid === undefined ? Effect.succeed(matcher) : Effect.fail(matcher.invalid)
+  typeof input === "string" ? exact(input) : input instanceof RegExp ? fromRegExp(input) : input
 
 /**
  * Whether an event's topic matches; data-last for `Stream.filter`, or

@@ -1,5 +1,6 @@
 /**
- * @effect-pulse/core: event streaming over Redis Streams for Effect.
+ * @effect-pulse/core: event streaming over Redis Streams for Effect. The
+ * in-memory Redis for tests and demos is in `@effect-pulse/core/testing`.
  *
  * @since 0.1.0
  */
@@ -28,12 +29,6 @@ export * as Event from "./Event.js"
  * @since 0.1.0
  */
 export * as EventStream from "./EventStream.js"
-/**
- * The `RedisClient` service in memory, with Redis's semantics, for tests and demos.
- *
- * @since 0.1.0
- */
-export * as InMemoryRedis from "./InMemoryRedis.js"
 /**
  * Typed payloads checked by a `Schema`.
  *

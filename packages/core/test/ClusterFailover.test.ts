@@ -1,6 +1,6 @@
 import { expect, layer } from "@effect/vitest"
 import { Event, EventStream, RedisClient, StartAt } from "@effect-pulse/core"
-import { RedisTestCluster } from "@effect-pulse/redis-layer"
+import { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
 import { Duration, Effect, type Layer, Schedule, Stream } from "effect"
 import { eventually, uniqueName } from "./utils/redisLayers.js"
 

@@ -10,7 +10,7 @@ const matchers = {
   any: { matcher: Topic.any, accepted: "" },
   exact: { matcher: Topic.exact("eu"), accepted: "eu" },
   emptyExact: { matcher: Topic.exact(""), accepted: "" },
-  regex: { matcher: Topic.regex(/^(us|eu\.fr)$/), accepted: "us" },
+  regex: { matcher: Topic.fromInput(/^(us|eu\.fr)$/), accepted: "us" },
   glob: { matcher: Topic.glob("eu.*"), accepted: "eu.end" },
   predicate: { matcher: Topic.predicate((topic) => topic.length % 2 === 0), accepted: "ok" }
 } as const

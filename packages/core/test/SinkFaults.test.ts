@@ -1,6 +1,6 @@
 import { expect, layer } from "@effect/vitest"
 import { type Event, EventStream, RedisClient, Sink, StartAt } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Clock, Effect, Exit, Logger, Metric, Queue, Schedule, Stream } from "effect"
 import { counterValue as counter } from "./utils/metrics.js"
 import { countingRedis, describeOnBothLayers, eventually, uniqueName } from "./utils/redisLayers.js"

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DeadLetter, Event, EventStream, InMemoryRedis, RedisClient, StartAt } from "@effect-pulse/core"
+import { DeadLetter, Event, EventStream, RedisClient, StartAt } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
 import { Effect, Fiber, Option, Stream } from "effect"
 import { TestClock } from "effect/testing"
 

@@ -48,9 +48,11 @@ export const typedEvents: Program = Effect.gen(function* () {
 
   // The dead letters form a stream of their own: a reader shows what landed there.
   const reader = yield* DeadLetter.reader(orders.name, { start: StartAt.oldest })
-  const firstDeadLetter = reader.events.pipe(Stream.take(1), Stream.runCollect)
+  const firstDeadLetter = reader.events.pipe(
+    Stream.take(1),
+    Stream.runForEach((dead) => Console.log(`the dead-letter stream got "${dead.eventName}": ${Event.text(dead)}`))
+  )
   // Billing runs until the dead letter arrives (a failure of either fails the example).
-  const [dead] = yield* Effect.raceFirst(Effect.andThen(bill, Effect.never), firstDeadLetter)
-  yield* Console.log(`the dead-letter stream got "${dead.eventName}": ${Event.text(dead)}`)
+  yield* Effect.raceFirst(Effect.andThen(bill, Effect.never), firstDeadLetter)
   // #endregion
 }).pipe(Effect.scoped)

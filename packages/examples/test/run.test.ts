@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { InMemoryRedis } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
 import { Effect } from "effect"
 import { TestConsole } from "effect/testing"
 import { examples } from "../src/examples.js"

@@ -15,7 +15,7 @@
  * import { Effect } from "effect"
  * import { layer } from "@effect/vitest"
  * import { RedisClient } from "@effect-pulse/core"
- * import { RedisTestCluster } from "@effect-pulse/redis-layer"
+ * import { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
  *
  * layer(RedisTestCluster.layerClient, { excludeTestServices: true })("orders", (it) => {
  *   it.effect("survives a failover", () =>
@@ -46,7 +46,7 @@ import { RedisTestServerError } from "./RedisTestServer.js"
  *
  * @example
  * ```ts
- * import type { RedisTestCluster } from "@effect-pulse/redis-layer"
+ * import type { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
  *
  * const small: RedisTestCluster.Shape = { primaries: 3, replicasPerPrimary: 1, nodeTimeoutMillis: 1000 }
  * ```
@@ -65,7 +65,7 @@ export interface Shape {
  *
  * @example
  * ```ts
- * import { RedisTestCluster } from "@effect-pulse/redis-layer"
+ * import { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
  *
  * const bigger = RedisTestCluster.make({ ...RedisTestCluster.defaultShape, replicasPerPrimary: 2 })
  * ```
@@ -80,7 +80,7 @@ export const defaultShape: Shape = { primaries: 3, replicasPerPrimary: 1, nodeTi
  *
  * @example
  * ```ts
- * import type { RedisTestCluster } from "@effect-pulse/redis-layer"
+ * import type { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
  *
  * const node: RedisTestCluster.Node = { host: "127.0.0.1", port: 7000 }
  * ```
@@ -106,7 +106,7 @@ export interface Node {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { RedisTestCluster } from "@effect-pulse/redis-layer"
+ * import { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
  *
  * const failover = RedisTestCluster.RedisTestCluster.use((cluster) => cluster.killPrimaryOf("pulse:stream:orders"))
  * ```
@@ -127,7 +127,7 @@ export interface Service {
  *
  * @example
  * ```ts
- * import { RedisTestCluster } from "@effect-pulse/redis-layer"
+ * import { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
  *
  * const seeds = RedisTestCluster.RedisTestCluster.useSync((cluster) => cluster.nodes)
  * ```
@@ -145,7 +145,7 @@ export class RedisTestCluster extends Context.Service<RedisTestCluster, Service>
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { RedisTestCluster } from "@effect-pulse/redis-layer"
+ * import { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
  *
  * const program = Effect.scoped(
  *   Effect.gen(function*() {
@@ -195,7 +195,7 @@ export const make = (shape: Shape = defaultShape): Effect.Effect<Service, RedisT
  * @example
  * ```ts
  * import { layer } from "@effect/vitest"
- * import { RedisTestCluster } from "@effect-pulse/redis-layer"
+ * import { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
  *
  * layer(RedisTestCluster.layer)((it) => {
  *   it.effect("has six nodes", () => RedisTestCluster.RedisTestCluster.useSync((cluster) => cluster.nodes))
@@ -212,7 +212,7 @@ export const layer: Layer.Layer<RedisTestCluster, RedisTestServerError> = Layer.
  *
  * @example
  * ```ts
- * import { RedisTestCluster } from "@effect-pulse/redis-layer"
+ * import { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
  *
  * const twoReplicasEach = RedisTestCluster.layerWith({ ...RedisTestCluster.defaultShape, replicasPerPrimary: 2 })
  * ```
@@ -231,7 +231,7 @@ export const layerWith = (shape: Shape): Layer.Layer<RedisTestCluster, RedisTest
  * @example
  * ```ts
  * import { layer } from "@effect/vitest"
- * import { RedisTestCluster } from "@effect-pulse/redis-layer"
+ * import { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
  *
  * const withWait = RedisTestCluster.layerClientWith(
  *   { waitForReplicas: { replicas: 1, timeout: "1 second" } },
@@ -260,7 +260,7 @@ export const layerClientWith = (
  * ```ts
  * import { layer } from "@effect/vitest"
  * import { RedisClient } from "@effect-pulse/core"
- * import { RedisTestCluster } from "@effect-pulse/redis-layer"
+ * import { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
  *
  * layer(RedisTestCluster.layerClient)("streams", (it) => {
  *   it.effect("adds", () => RedisClient.RedisClient.use((redis) => redis.xadd("pulse:stream:t", [["n", "x"]])))

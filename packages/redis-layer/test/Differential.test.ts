@@ -11,8 +11,9 @@
  * to hunt for rarer differences.
  */
 import { layer } from "@effect/vitest"
-import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisClient } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect } from "effect"
 import type { Command } from "./differential/commands.js"
 import { sequence } from "./differential/commands.js"

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs"
 import { expect, layer, vi } from "@effect/vitest"
 import { DeadLetter, type Event, EventStream, RedisClient, Sink, StartAt } from "@effect-pulse/core"
-import { RedisLayer, RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisLayer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Cause, Context, Deferred, Effect, Fiber, Layer, Logger, Redacted, Stream } from "effect"
 import { eventually, inspector } from "./helpers.js"
 

@@ -1,7 +1,8 @@
 import * as net from "node:net"
 import { describe, expect, it, layer, vi } from "@effect/vitest"
 import { Errors, RedisClient } from "@effect-pulse/core"
-import { RedisLayer, RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisLayer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { ConfigProvider, Context, Effect, Fiber, Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
 import {

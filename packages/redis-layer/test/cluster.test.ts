@@ -1,6 +1,7 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { RedisClient } from "@effect-pulse/core"
-import { RedisLayer, RedisTestCluster } from "@effect-pulse/redis-layer"
+import { RedisLayer } from "@effect-pulse/redis-layer"
+import { RedisTestCluster } from "@effect-pulse/redis-layer/testing"
 import { ConfigProvider, Effect, Fiber, Redacted, Schedule } from "effect"
 import { Redis } from "ioredis"
 import { slotOf } from "../src/internal/cluster/slots.js"

@@ -8,8 +8,8 @@ import type { Event } from "../Event.js"
 import { timeOfId } from "../Event.js"
 import type { FieldsInput, StreamEntry } from "../RedisClient.js"
 import { fieldEventName, fieldPayload, fieldTopic } from "./keys.js"
+import { decodeUtf8 } from "./utf8.js"
 
-const utf8 = new TextDecoder()
 const empty: Uint8Array = new Uint8Array(0)
 
 /** The fields of a new entry; the topic field is only written when there is a topic, as Pulse does. */
@@ -31,9 +31,13 @@ export const toEvent = (streamName: string, sinkName: string | undefined, entry:
   let payload: Uint8Array = empty
   let topic: string | undefined
   for (const [field, value] of entry.fields) {
-    if (field === fieldEventName) eventName = utf8.decode(value)
+    if (field === fieldEventName) eventName = decodeUtf8(value)
     else if (field === fieldPayload) payload = value
-    else if (field === fieldTopic) topic = utf8.decode(value)
+    else if (field === fieldTopic) topic = decodeUtf8(value)
   }
   return { id: entry.id, streamName, sinkName, eventName, topic, payload, createdAt: timeOfId(entry.id) }
 }
+
+/** How many entries a read returned, over all its streams. */
+export const countEntries = (reads: ReadonlyArray<{ readonly entries: ReadonlyArray<unknown> }>): number =>
+  reads.reduce((total, read) => total + read.entries.length, 0)

@@ -22,13 +22,15 @@ import { deliver, now, settled } from "./sinkState.js"
 /**
  * Takes over pending entries: those delivered `maxDeliveries` times go to the
  * dead-letter stream and are acked; the others are delivered again here.
+ * A trace of its own: the claim check runs in the background.
  */
-export const claimPending = Effect.fnUntraced(function* (
+export const claimPending = Effect.fn("Sink.claim", { root: true })(function* (
   state: SinkState,
   stream: SinkStream,
   pending: ReadonlyArray<PendingEntry>,
   minIdleMillis: number
 ) {
+  yield* Effect.annotateCurrentSpan({ stream: stream.name, sink: state.name, consumer: state.consumer })
   const { redis } = state
   const claimed = yield* redis.xclaim(
     stream.key,
@@ -42,6 +44,7 @@ export const claimPending = Effect.fnUntraced(function* (
   const isDead = (id: string) => limit !== undefined && (deliveries.get(id) ?? 0) >= limit
   const again = claimed.filter((entry) => !isDead(entry.id))
   const dead = claimed.filter((entry) => isDead(entry.id))
+  yield* Effect.annotateCurrentSpan({ claimed: again.length, deadLettered: dead.length })
   if (again.length > 0) {
     yield* Metric.update(stream.claimed, again.length)
     yield* deliver(state, stream, again, "claimed")
@@ -50,15 +53,17 @@ export const claimPending = Effect.fnUntraced(function* (
     const deadIds = dead.map((entry) => entry.id)
     // Copied first, then acked: a crash in between copies twice, never loses.
     // Dead letters are not trimmed: they wait for someone to look at them.
-    yield* redis.xaddAll(
-      deadLetterKey(stream.name),
-      dead.map((entry) => [
-        ...entry.fields,
-        [fieldDeadSink, state.name],
-        [fieldDeadDeliveries, String(deliveries.get(entry.id))],
-        [fieldDeadOriginalId, entry.id]
-      ])
-    )
+    yield* redis
+      .xaddAll(
+        deadLetterKey(stream.name),
+        dead.map((entry) => [
+          ...entry.fields,
+          [fieldDeadSink, state.name],
+          [fieldDeadDeliveries, String(deliveries.get(entry.id))],
+          [fieldDeadOriginalId, entry.id]
+        ])
+      )
+      .pipe(Effect.withSpan("Sink.deadLetter", { attributes: { stream: stream.name, sink: state.name, ids: deadIds } }))
     yield* redis.xack(stream.key, state.name, deadIds)
     settled(stream, deadIds)
     yield* Metric.update(stream.deadLettered, dead.length)

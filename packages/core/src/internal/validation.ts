@@ -64,6 +64,14 @@ export const isEntryId = (id: string): boolean => {
   return BigInt(match[1]!) <= maxUnsigned64 && (match[2] === undefined || BigInt(match[2]) <= maxUnsigned64)
 }
 
+/** Fails with `InvalidOption`, naming the option, unless every one of `ids` is an entry ID. */
+export const validateEntryIds = (option: string, ids: ReadonlyArray<string>): Effect.Effect<void, InvalidOption> => {
+  const malformed = ids.find((id) => !isEntryId(id))
+  return malformed === undefined
+    ? Effect.void
+    : Effect.fail(new InvalidOption({ option, message: `not an entry ID: ${JSON.stringify(malformed)}` }))
+}
+
 /**
  * The largest count or number of milliseconds an option may have. Redis
  * takes 64-bit integers for all of them; JavaScript numbers stay exact up to

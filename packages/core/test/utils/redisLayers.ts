@@ -1,7 +1,8 @@
 import type { Vitest } from "@effect/vitest"
 import { layer } from "@effect/vitest"
-import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
-import { RedisTestCluster, RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisClient } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
+import { RedisTestCluster, RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Duration, Effect, Layer, Schedule } from "effect"
 
 /**

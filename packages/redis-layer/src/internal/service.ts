@@ -27,7 +27,6 @@ export type Commands = Omit<RedisClient.Service, "blockingConnection">
 
 const XADD = command("XADD")
 const XRANGE = command("XRANGE")
-const XREVRANGE = command("XREVRANGE")
 const XLEN = command("XLEN")
 const XDEL = command("XDEL")
 const XINFO = command("XINFO")
@@ -89,7 +88,6 @@ export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands =>
     },
     xaddAll: makeAddAll(evaluate),
     xrange: (key, start, end, count) => range(XRANGE, key, start, end, count),
-    xrevrange: (key, end, start, count) => range(XREVRANGE, key, end, start, count),
     xlen: (key) => run(XLEN, [key], Reply.integer),
     xdel: (key, ids) => (ids.length === 0 ? zero : run(XDEL, [key, ...ids], Reply.integer)),
     xinfoStream: (key) => run(XINFO, ["STREAM", key], Reply.streamInfo),
@@ -135,9 +133,7 @@ export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands =>
       ),
     xgroupDestroy: (key, group) => run(XGROUP, ["DESTROY", key, group], Reply.flag),
     xgroupCreateConsumer: (key, group, consumer) => run(XGROUP, ["CREATECONSUMER", key, group, consumer], Reply.flag),
-    xgroupDelConsumer: (key, group, consumer) => run(XGROUP, ["DELCONSUMER", key, group, consumer], Reply.integer),
     xgroupDelConsumerIfNoPending: makeDeleteConsumerIfNoPending(evaluate),
-    xgroupSetId: (key, group, id) => run(XGROUP, ["SETID", key, group, id], Reply.ignore),
     xinfoGroups: (key) => run(XINFO, ["GROUPS", key], Reply.groupInfos),
     xinfoConsumers: (key, group) => run(XINFO, ["CONSUMERS", key, group], Reply.consumerInfos),
     del: (keys) => (keys.length === 0 ? zero : run(DEL, keys, Reply.integer)),

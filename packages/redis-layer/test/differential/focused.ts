@@ -43,8 +43,8 @@ const cursor = oneOf<IdArgument>(">", ">", ">", "0", ref(2))
 
 /**
  * Group commands on mostly one stream and group, with mostly valid arguments:
- * deliveries, redeliveries after `SETID` back, claims, acks, deletions of
- * pending entries, consumers deleted with pending entries.
+ * deliveries, claims, acks, deletions of pending entries, consumers deleted
+ * only when nothing is pending for them.
  */
 const groupCommand = weighted<Command>(
   [
@@ -95,9 +95,7 @@ const groupCommand = weighted<Command>(
       minIdle: oneOf(undefined, undefined, 0, 10_000_000)
     })
   ],
-  [2, command("xgroupSetId", { key, group, id: oneOf<IdArgument>("0", "$", ref(0), ref(3)) })],
   [1, command("xgroupCreateConsumer", { key, group, consumer })],
-  [1, command("xgroupDelConsumer", { key, group, consumer })],
   [1, command("xgroupDelConsumerIfNoPending", { key, group, consumer })],
   [1, command("xinfoConsumers", { key, group })],
   [1, command("xinfoGroups", { key })],

@@ -144,8 +144,6 @@ export const interpret = (
       )
     case "xrange":
       return redis.xrange(command.key, id(command.key, command.start), id(command.key, command.end), command.count)
-    case "xrevrange":
-      return redis.xrevrange(command.key, id(command.key, command.end), id(command.key, command.start), command.count)
     case "xlen":
       return redis.xlen(command.key)
     case "xdel":
@@ -217,12 +215,8 @@ export const interpret = (
       return redis.xgroupDestroy(command.key, command.group)
     case "xgroupCreateConsumer":
       return redis.xgroupCreateConsumer(command.key, command.group, command.consumer)
-    case "xgroupDelConsumer":
-      return redis.xgroupDelConsumer(command.key, command.group, command.consumer)
     case "xgroupDelConsumerIfNoPending":
       return redis.xgroupDelConsumerIfNoPending(command.key, command.group, command.consumer)
-    case "xgroupSetId":
-      return redis.xgroupSetId(command.key, command.group, id(command.key, command.id))
     case "xinfoGroups":
       return redis.xinfoGroups(command.key)
     case "xinfoConsumers":

@@ -71,7 +71,7 @@ export class ConsumerGroup {
     return consumer
   }
 
-  /** `XGROUP DELCONSUMER`: drops the consumer and its pending entries; returns how many it had. */
+  /** Drops the consumer and its pending entries (as `XGROUP DELCONSUMER` does); returns how many it had. */
   deleteConsumer(name: string): number {
     const consumer = this.consumers.get(name)
     if (consumer === undefined) return 0
@@ -83,27 +83,20 @@ export class ConsumerGroup {
 
   /**
    * `XREADGROUP ... >`: entries after the last delivered ID. Without `noAck`
-   * each becomes pending for the consumer; one already pending (after a
-   * `SETID` back) moves to this consumer with its count back to 1.
+   * each becomes pending for the consumer. (None can be pending already: the
+   * service has no `XGROUP SETID` to move the last delivered ID back.)
    */
   deliverNew(stream: Stream, consumerName: string, count: number, noAck: boolean, now: number): Array<StoredEntry> {
     const start = incrementId(this.lastId)
     if (start === undefined) return []
     const consumer = this.consumerToServe(consumerName, now)
-    const entries = stream.range(start, maxId, count, false)
+    const entries = stream.range(start, maxId, count)
     for (const entry of entries) {
       if (compareIds(entry.id, this.lastId) > 0) this.lastId = entry.id
       if (noAck) continue
-      const existing = this.pending.get(entry.id)
-      if (existing === undefined) {
-        const pending: PendingEntry = { id: entry.id, consumer, deliveryTime: now, deliveryCount: 1 }
-        this.pending.set(entry.id, pending)
-        consumer.pending.set(entry.id, pending)
-      } else {
-        this.moveTo(existing, consumer)
-        existing.deliveryTime = now
-        existing.deliveryCount = 1
-      }
+      const pending: PendingEntry = { id: entry.id, consumer, deliveryTime: now, deliveryCount: 1 }
+      this.pending.set(entry.id, pending)
+      consumer.pending.set(entry.id, pending)
     }
     return entries
   }

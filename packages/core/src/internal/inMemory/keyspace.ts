@@ -12,6 +12,7 @@
  * @internal
  */
 import type { ExpireCondition, SetOptions } from "../../RedisClient.js"
+import { decodeUtf8 } from "../utf8.js"
 import { err, expiryOverflows, int64Argument, wrongType } from "./replies.js"
 import { Stream } from "./streamStore.js"
 
@@ -36,13 +37,12 @@ export interface KeyspaceListener {
 }
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
 
 /**
  * Text as it comes back from Redis: sent as UTF-8 and decoded again, so that
  * lone surrogates turn into U+FFFD here as they do over the wire.
  */
-export const overTheWire = (text: string): string => decoder.decode(encoder.encode(text))
+export const overTheWire = (text: string): string => decodeUtf8(encoder.encode(text))
 
 /** All keys of the store, with their values and expiry times. */
 export class Keyspace {

@@ -1,6 +1,6 @@
 /**
  * The stream commands that do not involve consumer groups: `XADD` (with
- * `MAXLEN` trimming), `XRANGE`, `XREVRANGE`, `XLEN`, `XDEL`, `XINFO STREAM`.
+ * `MAXLEN` trimming), `XRANGE`, `XLEN`, `XDEL`, `XINFO STREAM`.
  * Arguments are checked in the order Redis checks them, so that a call with
  * several faults gets the same error reply.
  *
@@ -108,13 +108,12 @@ export const xaddAll = (
   return ids
 }
 
-/** `XRANGE` and `XREVRANGE`: the lower bound is parsed first in both. */
+/** `XRANGE`: the lower bound is parsed first. */
 export const xrange = (
   store: Store,
   key: string,
   bounds: { readonly start: string; readonly end: string },
   count: number | undefined,
-  reverse: boolean,
   now: number
 ): ReadonlyArray<StreamEntry> => {
   const start = parseRangeStart(bounds.start)
@@ -122,7 +121,7 @@ export const xrange = (
   const limit = count === undefined ? undefined : int64Argument(count)
   const stream = store.keyspace.stream(key, now)
   if (stream === undefined || (limit !== undefined && limit <= 0n)) return []
-  return stream.range(start, end, limit === undefined ? 0 : Number(limit), reverse).map(entryReply)
+  return stream.range(start, end, limit === undefined ? 0 : Number(limit)).map(entryReply)
 }
 
 /** `XLEN`: 0 for a missing key. */

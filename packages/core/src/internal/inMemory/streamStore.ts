@@ -139,28 +139,16 @@ export class Stream {
     return entry === undefined || entry.deleted ? undefined : entry
   }
 
-  /** Live entries from `start` to `end` inclusive, at most `count` of them (0: no limit), in ID order or reversed. */
-  range(start: StreamId, end: StreamId, count: number, reverse: boolean): Array<StoredEntry> {
+  /** Live entries from `start` to `end` inclusive, in ID order, at most `count` of them (0: no limit). */
+  range(start: StreamId, end: StreamId, count: number): Array<StoredEntry> {
     const result: Array<StoredEntry> = []
     if (compareIds(start, end) > 0) return result
-    const full = () => count > 0 && result.length >= count
-    if (!reverse) {
-      for (let n = Math.max(0, this.nodeIndexFor(start)); n < this.nodes.length; n++) {
-        const entries = this.nodes[n]!.entries
-        for (let i = firstAtOrAfter(entries, start); i < entries.length; i++) {
-          const entry = entries[i]!
-          if (compareIds(entry.id, end) > 0 || full()) return result
-          if (!entry.deleted) result.push(entry)
-        }
-      }
-    } else {
-      for (let n = this.nodeIndexFor(end); n >= 0; n--) {
-        const entries = this.nodes[n]!.entries
-        for (let i = firstAtOrAfter(entries, end, true) - 1; i >= 0; i--) {
-          const entry = entries[i]!
-          if (compareIds(entry.id, start) < 0 || full()) return result
-          if (!entry.deleted) result.push(entry)
-        }
+    for (let n = Math.max(0, this.nodeIndexFor(start)); n < this.nodes.length; n++) {
+      const entries = this.nodes[n]!.entries
+      for (let i = firstAtOrAfter(entries, start); i < entries.length; i++) {
+        const entry = entries[i]!
+        if (compareIds(entry.id, end) > 0 || (count > 0 && result.length >= count)) return result
+        if (!entry.deleted) result.push(entry)
       }
     }
     return result
@@ -186,13 +174,13 @@ export class Stream {
 }
 
 /** The index of the first entry at or after `id` (after it, when `after`). */
-const firstAtOrAfter = (entries: ReadonlyArray<StoredEntry>, id: StreamId, after = false): number => {
+const firstAtOrAfter = (entries: ReadonlyArray<StoredEntry>, id: StreamId): number => {
   let low = 0
   let high = entries.length
   while (low < high) {
     const middle = (low + high) >>> 1
     const order = compareIds(entries[middle]!.id, id)
-    if (order < 0 || (after && order === 0)) low = middle + 1
+    if (order < 0) low = middle + 1
     else high = middle
   }
   return low
