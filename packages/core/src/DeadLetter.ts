@@ -32,6 +32,7 @@ import {
   deadLetterStreamName,
   fieldDeadDeliveries,
   fieldDeadOriginalId,
+  fieldDeadReason,
   fieldDeadSink,
   streamKey
 } from "./internal/keys.js"
@@ -42,7 +43,9 @@ import { RedisClient, type StreamEntry } from "./RedisClient.js"
  * One dead letter. `event` is the original event as the sink delivered it:
  * its original ID, stream, sink, name, topic and payload. `id` is the
  * letter's own ID in the dead-letter stream (for `list`'s `after` and for
- * `remove`).
+ * `remove`). `reason` says why a pipeline stage sent the event there at once
+ * (a payload that does not decode, with `Payload.decode`'s `onError:
+ * "deadLetter"`); it is `undefined` for events moved after `maxDeliveries`.
  *
  * @example
  * ```ts
@@ -59,6 +62,7 @@ export interface DeadLetter {
   readonly id: string
   readonly event: Event
   readonly deliveries: number
+  readonly reason: string | undefined
 }
 
 const utf8 = new TextDecoder()
@@ -66,7 +70,12 @@ const utf8 = new TextDecoder()
 const fromEntry = (streamName: string, entry: StreamEntry): DeadLetter => {
   const extra = new Map<string, string>()
   for (const [field, value] of entry.fields) {
-    if (field === fieldDeadSink || field === fieldDeadDeliveries || field === fieldDeadOriginalId) {
+    if (
+      field === fieldDeadSink ||
+      field === fieldDeadDeliveries ||
+      field === fieldDeadOriginalId ||
+      field === fieldDeadReason
+    ) {
       extra.set(field, utf8.decode(value))
     }
   }
@@ -75,7 +84,8 @@ const fromEntry = (streamName: string, entry: StreamEntry): DeadLetter => {
   return {
     id: entry.id,
     event: { ...event, id: originalId, createdAt: timeOfId(originalId) },
-    deliveries: Number(extra.get(fieldDeadDeliveries) ?? 0)
+    deliveries: Number(extra.get(fieldDeadDeliveries) ?? 0),
+    reason: extra.get(fieldDeadReason)
   }
 }
 

@@ -16,7 +16,8 @@ import { Effect, Metric } from "effect"
 import type { RedisError } from "../Errors.js"
 import type { Event } from "../Event.js"
 import type { PendingEntry } from "../RedisClient.js"
-import { deadLetterStreamName, fieldDeadDeliveries, fieldDeadOriginalId, fieldDeadSink, streamKey } from "./keys.js"
+import { writeDeadLetters } from "./deadLetters.js"
+import { deadLetterStreamName } from "./keys.js"
 import type { SinkError, SinkState, SinkStream } from "./sinkState.js"
 import { deliver, joinGroup, newConsumerName, now, recoveringLostGroups } from "./sinkState.js"
 
@@ -71,21 +72,11 @@ const claimPending = Effect.fnUntraced(function* (
     yield* deliver(state, stream, again)
   }
   if (dead.length > 0) {
-    // Copied first, then acked: a crash in between copies twice, never loses.
-    // Dead letters are not trimmed: they wait for someone to look at them.
-    yield* redis.xaddAll(
-      streamKey(deadLetterStreamName(stream.name)),
-      dead.map((entry) => [
-        ...entry.fields,
-        [fieldDeadSink, state.name],
-        [fieldDeadDeliveries, String(deliveries.get(entry.id))],
-        [fieldDeadOriginalId, entry.id]
-      ])
-    )
-    yield* redis.xack(
-      stream.key,
+    yield* writeDeadLetters(
+      redis,
+      stream.name,
       state.name,
-      dead.map((entry) => entry.id)
+      dead.map((entry) => ({ id: entry.id, fields: entry.fields, deliveries: deliveries.get(entry.id) ?? 0 }))
     )
     yield* Metric.update(stream.deadLettered, dead.length)
     yield* Effect.logWarning(
