@@ -1,8 +1,10 @@
 /**
  * Dead letters: events a sink delivered `maxDeliveries` times without an
- * ack. The sink moves each one to the stream `<stream>:dead`, with the
- * original fields plus the sink's name, the delivery count and the original
- * entry ID, and acks it. The dead-letter stream is an ordinary stream (a
+ * ack, and events a pipeline stage gave up on at once (`Payload.decode` with
+ * `onError: "deadLetter"`). The sink moves each one to the stream
+ * `<stream>:dead`, with the original fields plus the sink's name, the
+ * delivery count, the original entry ID and, for a stage's, the reason, and
+ * acks it. The dead-letter stream is an ordinary stream (a
  * reader can follow it); this module reads it with that information decoded.
  *
  * @example

@@ -275,6 +275,50 @@ describeOnBothLayers("Pipeline stages", (it) => {
     })
   )
 
+  it.effect("an interrupted pipeline sends the acks it queued and leaves the events in flight pending", () =>
+    Effect.gen(function* () {
+      const stream = yield* EventStream.make(uniqueName("pipe-interrupt"))
+      const sink = yield* stream.sink("workers", { start: StartAt.oldest })
+      const [, stuckId] = yield* addOrders(stream, ["", ""])
+      const firstHandled = yield* Deferred.make<void>()
+      const running = yield* Effect.forkScoped(
+        sink.events.pipe(
+          Sink.handle((event) => (event.id === stuckId ? Effect.never : Effect.void), {
+            concurrency: 2,
+            within: "1 hour"
+          }),
+          // A handled event is handed on once its ack is queued.
+          Stream.runForEach(() => Deferred.succeed(firstHandled, undefined))
+        )
+      )
+      yield* Deferred.await(firstHandled)
+      yield* Fiber.interrupt(running)
+      // The first one's ack was waiting for its batch to fill: it went out on interruption.
+      const pending = yield* pendingIdle(stream, "workers")
+      expect(pending.map((entry) => entry.id)).toEqual([stuckId])
+    })
+  )
+
+  it.effect("a stream merged from two sinks acks each event through the sink that delivered it", () =>
+    Effect.gen(function* () {
+      const stream = yield* EventStream.make(uniqueName("pipe-merged"))
+      const billing = yield* stream.sink("billing", { start: StartAt.oldest })
+      const shipping = yield* stream.sink("shipping", { start: StartAt.oldest })
+      yield* addOrders(stream, ["eu", "us", "eu"])
+      const handled = yield* Stream.merge(billing.events, shipping.events).pipe(
+        Topic.filter("eu"),
+        Sink.handle((event) => Effect.succeed(event.sinkName)),
+        Stream.take(4),
+        Stream.runCollect
+      )
+      expect(handled.map((event) => event.sinkName).sort()).toEqual(["billing", "billing", "shipping", "shipping"])
+      yield* eventually(
+        Effect.all([pendingCount(stream, "billing"), pendingCount(stream, "shipping")]),
+        ([a, b]) => a === 0 && b === 0
+      )
+    })
+  )
+
   it.effect("sink.process is the handle stage: it acks on success and hands back on failure", () =>
     Effect.gen(function* () {
       const stream = yield* EventStream.make(uniqueName("pipe-process"))

@@ -4,8 +4,8 @@
  * sink and stream, so acking costs a round trip per batch instead of one per
  * event. By default a batch is whatever piled up during the last round trip
  * (never waiting for more); `batchSize` caps a batch, and `within` waits up
- * to that long after a batch's first event for the batch to fill
- * (`Stream.groupedWithin`).
+ * to that long after a batch's first event for the batch to fill (as
+ * `Stream.groupedWithin` does).
  *
  * The queue lives in the stage's scope. When the stream ends, what is queued
  * is sent before the scope closes. When it is interrupted, what is queued is
@@ -17,7 +17,7 @@
  */
 
 import type { Cause, Duration } from "effect"
-import { Effect, Exit, Fiber, Queue, Scope, Stream } from "effect"
+import { Clock, Effect, Exit, Fiber, Option, Queue, Scope } from "effect"
 import type { InvalidOption } from "../Errors.js"
 import { AcknowledgerId, type SinkEvent } from "../Event.js"
 import type { Acknowledger } from "./acknowledger.js"
@@ -78,33 +78,59 @@ const send = (events: ReadonlyArray<SinkEvent>, retry: boolean): Effect.Effect<v
   )
 }
 
-const sendInBatches = (size: number) => (events: ReadonlyArray<SinkEvent>) =>
+/** `send` in batches of at most `size` events. */
+const sendInBatches = (events: ReadonlyArray<SinkEvent>, size: number, retry: boolean) =>
   events.length <= size
-    ? send(events, true)
+    ? send(events, retry)
     : Effect.forEach(
         Array.from({ length: Math.ceil(events.length / size) }, (_, i) => events.slice(i * size, (i + 1) * size)),
-        (batch) => send(batch, true),
+        (batch) => send(batch, retry),
         { discard: true }
       )
 
 export const make = (scope: Scope.Scope, batching: ValidBatching): Effect.Effect<AckQueue> =>
   Effect.gen(function* () {
+    const { size, withinMillis } = batching
     const queue = yield* Queue.unbounded<SinkEvent, Cause.Done>()
-    const queued = Stream.fromQueue(queue)
-    const run =
-      batching.withinMillis === undefined
-        ? Stream.runForEachArray(queued, sendInBatches(batching.size))
-        : queued.pipe(
-            Stream.groupedWithin(batching.size, batching.withinMillis),
-            Stream.runForEach((batch) => send(batch, true))
-          )
-    const sender = yield* Effect.forkIn(run, scope)
+    // Taken from the queue and not sent yet: on interruption they go out with what is still queued.
+    let batch: Array<SinkEvent> = []
+    const sendBatch = Effect.suspend(() => {
+      const events = batch
+      batch = []
+      return sendInBatches(events, size, true)
+    })
+    // Waits for an event, then (with `within`) for the batch to fill or the time to pass.
+    const collect: Effect.Effect<void, Cause.Done> =
+      withinMillis === undefined
+        ? Effect.map(Queue.takeAll(queue), (events) => {
+            batch = events
+          })
+        : Effect.gen(function* () {
+            batch = yield* Queue.takeAll(queue)
+            const deadline = (yield* Clock.currentTimeMillis) + withinMillis
+            while (batch.length < size) {
+              const left = deadline - (yield* Clock.currentTimeMillis)
+              if (left <= 0) return
+              const more = yield* Effect.timeoutOption(Queue.takeAll(queue), left)
+              if (Option.isNone(more)) return
+              batch.push(...more.value)
+            }
+          })
+    // The queue fails with `Done` once ended and empty: what was collected goes, then the sender stops.
+    const sender = yield* Effect.forkIn(
+      Effect.catch(Effect.forever(Effect.andThen(collect, sendBatch)), () => sendBatch),
+      scope
+    )
     // Added after the fork, so it runs before the fork's own finalizer interrupts the sender.
     yield* Scope.addFinalizerExit(scope, (exit) =>
       Exit.hasInterrupts(exit)
         ? Fiber.interrupt(sender).pipe(
             Effect.andThen(Queue.clear(queue)),
-            Effect.flatMap((rest) => send(rest, false))
+            Effect.flatMap((queued) => {
+              const rest = [...batch, ...queued]
+              batch = []
+              return sendInBatches(rest, size, false)
+            })
           )
         : Effect.andThen(Queue.end(queue), Fiber.join(sender))
     )

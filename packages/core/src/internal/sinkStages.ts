@@ -4,11 +4,8 @@
  * reaches it). Both queue their acks on an `AckQueue`, so that a batch of
  * handled events costs one `XACK` per stream.
  *
- * `handle` with `concurrency` 1 handles each pulled chunk in order. With
- * more, a fixed pool of that many workers takes events one by one from the
- * upstream chunks, so the pool stays busy whatever the chunk sizes (a sink's
- * `events` pulls one event at a time; `process` pulls what is buffered) and
- * no fiber is forked per event.
+ * `handle` with `concurrency` 1 handles each pulled chunk in order, in the
+ * pulling fiber. With more, see {@link pooled}.
  *
  * @internal
  */
@@ -40,83 +37,75 @@ const onHandlerFailure = (event: SinkEvent, cause: Cause.Cause<unknown>): Effect
 
 type Upstream<A, E> = Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>
 
-/** Runs the handler on one carrier: true when it succeeded, after handing the event back when it did not. */
+/**
+ * Runs the handler on one carrier: on success it joins `handled` (its ack is
+ * queued with the chunk's); on failure its event is handed back.
+ */
 const handleOne =
   <A extends Carrier<SinkEvent>, X, E2, R2>(handler: (carrier: A) => Effect.Effect<X, E2, R2>) =>
-  (carrier: A): Effect.Effect<boolean, never, R2> =>
-    Effect.flatMap(Effect.exit(handler(carrier)), (exit) =>
-      Exit.isSuccess(exit) ? Effect.succeed(true) : Effect.as(onHandlerFailure(eventOf(carrier), exit.cause), false)
-    )
+  (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> =>
+    Effect.flatMap(Effect.exit(handler(carrier)), (exit) => {
+      if (Exit.isFailure(exit)) return onHandlerFailure(eventOf(carrier), exit.cause)
+      handled.push(carrier)
+      return Effect.void
+    })
+
+type HandleOne<A, R2> = (carrier: A, handled: Array<A>) => Effect.Effect<void, never, R2>
+
+/** Queues the acks of what a chunk's handlers succeeded on; true when there is any. */
+const ackHandled = <A extends Carrier<SinkEvent>>(acks: AckQueue, handled: Array<A>) =>
+  handled.length === 0 ? Effect.succeed(false) : Effect.as(acks.offerAll(handled.map(eventOf)), true)
 
 /** One chunk at a time: what succeeded goes on downstream, its acks queued. */
 const inOrder = <A extends Carrier<SinkEvent>, E, R2>(
   pull: Upstream<A, E>,
-  handle: (carrier: A) => Effect.Effect<boolean, never, R2>,
+  handle: HandleOne<A, R2>,
   acks: AckQueue
 ): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void, R2> => {
   const next: Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void, R2> = Effect.flatMap(pull, (chunk) => {
     const handled: Array<A> = []
-    return Effect.forEach(chunk, (carrier) => Effect.map(handle(carrier), (ok) => ok && handled.push(carrier)), {
-      discard: true
-    }).pipe(
-      Effect.andThen(
-        Effect.suspend(() =>
-          handled.length === 0
-            ? next
-            : Effect.as(acks.offerAll(handled.map(eventOf)), handled as unknown as Arr.NonEmptyReadonlyArray<A>)
-        )
-      )
+    return Effect.forEach(chunk, (carrier) => handle(carrier, handled), { discard: true }).pipe(
+      Effect.andThen(Effect.suspend(() => ackHandled(acks, handled))),
+      Effect.flatMap((any) => (any ? Effect.succeed(handled as unknown as Arr.NonEmptyReadonlyArray<A>) : next))
     )
   })
   return next
 }
 
-/** `concurrency` workers sharing the upstream pull; handled carriers go downstream through a queue. */
+/**
+ * Up to `concurrency` events in flight across chunks: each pulled chunk is
+ * handled by a fiber of its own, `Effect.forEach` over its events, holding
+ * as many permits as it runs events at once; the next chunk is pulled as
+ * soon as a permit is free. Large chunks (`process`) cost one fiber each,
+ * and small ones (a sink's `events`, one event per pull) still fill the
+ * pool. What succeeded goes downstream through a queue, a chunk at a time.
+ */
 const pooled = <A extends Carrier<SinkEvent>, E, R2>(
   pull: Upstream<A, E>,
-  handle: (carrier: A) => Effect.Effect<boolean, never, R2>,
+  handle: HandleOne<A, R2>,
   acks: AckQueue,
   concurrency: number,
   scope: Scope.Scope
 ): Effect.Effect<Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>, never, R2> =>
   Effect.gen(function* () {
-    const output = yield* Queue.bounded<A, E | Cause.Done>(Math.max(256, 2 * concurrency))
-    const lock = Semaphore.makeUnsafe(1)
-    let chunk: ReadonlyArray<A> = []
-    let index = 0
-    let ended: Cause.Cause<E | Cause.Done> | undefined
-    // One worker at a time takes the next carrier, pulling a new chunk when the last one is used up.
-    const take: Effect.Effect<A, E | Cause.Done> = lock.withPermit(
-      Effect.suspend(() => {
-        if (index < chunk.length) return Effect.succeed(chunk[index++]!)
-        if (ended !== undefined) return Effect.failCause(ended)
-        return pull.pipe(
-          Effect.map((pulled) => {
-            chunk = pulled
-            index = 1
-            return pulled[0]
-          }),
-          Effect.tapCause((cause) =>
-            Effect.sync(() => {
-              ended = cause
-            })
-          )
-        )
-      })
-    )
-    const worker = Effect.forever(
-      Effect.flatMap(take, (carrier) =>
-        Effect.flatMap(handle(carrier), (ok) =>
-          ok ? Effect.andThen(acks.offerAll([eventOf(carrier)]), Queue.offer(output, carrier)) : Effect.void
-        )
+    const output = yield* Queue.bounded<A, E | Cause.Done>(Math.max(1024, concurrency))
+    const permits = Semaphore.makeUnsafe(concurrency)
+    const runChunk = (chunk: Arr.NonEmptyReadonlyArray<A>) => {
+      const width = Math.min(chunk.length, concurrency)
+      const handled: Array<A> = []
+      return Effect.forEach(chunk, (carrier) => handle(carrier, handled), { concurrency: width, discard: true }).pipe(
+        Effect.andThen(Effect.suspend(() => ackHandled(acks, handled))),
+        Effect.flatMap((any) => (any ? Queue.offerAll(output, handled) : Effect.void)),
+        Effect.ensuring(permits.release(width)),
+        Effect.forkIn(scope, { startImmediately: true }),
+        (fork) => Effect.andThen(permits.take(width), fork)
       )
-    )
-    // Workers stop once the upstream ended, each after finishing its event; then so does the output.
-    yield* Effect.forEach(Array.from({ length: concurrency }), () => Effect.exit(worker), {
-      concurrency: "unbounded",
-      discard: true
-    }).pipe(
-      Effect.andThen(Effect.suspend(() => Queue.failCause(output, ended ?? Cause.fail(Cause.Done())))),
+    }
+    // Once the upstream ended, the chunks in flight finish (all permits back), then the output ends the same way.
+    yield* Effect.forever(Effect.flatMap(pull, runChunk)).pipe(
+      Effect.catchCause((cause) =>
+        Effect.andThen(permits.take(concurrency), Queue.failCause(output, cause as Cause.Cause<E | Cause.Done>))
+      ),
       Effect.forkIn(scope)
     )
     return Queue.takeAll(output)
