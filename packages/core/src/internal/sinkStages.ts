@@ -44,7 +44,8 @@ type Upstream<A, E> = Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>
 const handleOne =
   <A extends Carrier<SinkEvent>, X, E2, R2>(handler: (carrier: A) => Effect.Effect<X, E2, R2>) =>
   (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> =>
-    Effect.flatMap(Effect.exit(handler(carrier)), (exit) => {
+    // Suspended, so that a handler throwing instead of failing is handed back like one that dies.
+    Effect.flatMap(Effect.exit(Effect.suspend(() => handler(carrier))), (exit) => {
       if (Exit.isFailure(exit)) return onHandlerFailure(eventOf(carrier), exit.cause)
       handled.push(carrier)
       return Effect.void
