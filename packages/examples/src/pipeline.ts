@@ -42,7 +42,7 @@ export const pipeline: Program = Effect.gen(function* () {
   yield* Console.log(`billed ${billed.length} European orders; the American one was filtered out`)
 
   const [letter] = yield* DeadLetter.list(orders.name)
-  const reason = letter?.reason?.replace(/\s*\n\s*/g, " ")
+  const reason = letter!.reason?.replace(/\s*\n\s*/g, " ")
   yield* Console.log(`the dead letters got ${Event.text(letter!.event)}, because: ${reason}`)
   // #endregion
 }).pipe(Effect.scoped)
