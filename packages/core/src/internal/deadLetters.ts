@@ -10,7 +10,7 @@ import type { Event } from "../Event.js"
 import type { FieldsInput, Service as RedisService } from "../RedisClient.js"
 import { toFields } from "./entries.js"
 import {
-  deadLetterStreamName,
+  deadLetterKey,
   fieldDeadDeliveries,
   fieldDeadOriginalId,
   fieldDeadReason,
@@ -42,7 +42,7 @@ export const writeDeadLetters = (
     ? Effect.void
     : redis
         .xaddAll(
-          streamKey(deadLetterStreamName(streamName)),
+          deadLetterKey(streamName),
           letters.map((letter) => [
             ...letter.fields,
             [fieldDeadSink, sinkName],

@@ -25,7 +25,15 @@ export const sinkKeepAliveKey = (sink: string): string => `pulse:sink:${sink}:ke
 /** The lease that lets one consumer of a sink at a time run the claim check. */
 export const sinkLeaseKey = (sink: string): string => `pulse:sink:${sink}:lease`
 
-/** The name of the stream that receives a stream's dead letters. */
+/**
+ * The Redis key of a stream's dead letters: `pulse:dead:<name>`. Outside
+ * `pulse:stream:`, so no stream a user names can share it (`orders:dead` is
+ * `pulse:stream:orders:dead`, the dead letters of `orders` are
+ * `pulse:dead:orders`).
+ */
+export const deadLetterKey = (stream: string): string => `pulse:dead:${stream}`
+
+/** The stream name that events read from a stream's dead letters carry, for logs and readers. */
 export const deadLetterStreamName = (stream: string): string => `${stream}:dead`
 
 /** Fields a dead letter carries besides the original event's. */
