@@ -1,11 +1,13 @@
 /**
  * Dead letters: events a sink delivered `maxDeliveries` times without an
- * ack. The sink moves each one to the stream's dead letters, a Redis stream
- * under the key `pulse:dead:<stream>` (outside `pulse:stream:`, so it never
- * collides with a stream a user names, `orders:dead` included), with the
- * original fields plus the sink's name, the delivery count and the original
- * entry ID, and acks it. `list` reads them with that information decoded;
- * `reader` follows them as they come.
+ * ack, and events a pipeline stage gave up on at once (`Payload.decode` with
+ * `onError: "deadLetter"`). The sink moves each one to the stream's dead
+ * letters, a Redis stream under the key `pulse:dead:<stream>` (outside
+ * `pulse:stream:`, so it never collides with a stream a user names,
+ * `orders:dead` included), with the original fields plus the sink's name,
+ * the delivery count, the original entry ID and, for a stage's, the reason,
+ * and acks it. `list` reads them with that information decoded; `reader`
+ * follows them as they come.
  *
  * @example
  * ```ts
@@ -35,6 +37,7 @@ import {
   deadLetterStreamName,
   fieldDeadDeliveries,
   fieldDeadOriginalId,
+  fieldDeadReason,
   fieldDeadSink
 } from "./internal/keys.js"
 import { decodeUtf8 } from "./internal/utf8.js"
@@ -46,7 +49,9 @@ import { RedisClient, type StreamEntry } from "./RedisClient.js"
  * One dead letter. `event` is the original event as the sink delivered it:
  * its original ID, stream, sink, name, topic and payload. `id` is the
  * letter's own ID in the dead-letter stream (for `list`'s `after` and for
- * `remove`).
+ * `remove`). `reason` says why a pipeline stage sent the event there at once
+ * (a payload that does not decode, with `Payload.decode`'s `onError:
+ * "deadLetter"`); it is `undefined` for events moved after `maxDeliveries`.
  *
  * @example
  * ```ts
@@ -63,12 +68,18 @@ export interface DeadLetter {
   readonly id: string
   readonly event: Event
   readonly deliveries: number
+  readonly reason: string | undefined
 }
 
 const fromEntry = (streamName: string, entry: StreamEntry): DeadLetter => {
   const extra = new Map<string, string>()
   for (const [field, value] of entry.fields) {
-    if (field === fieldDeadSink || field === fieldDeadDeliveries || field === fieldDeadOriginalId) {
+    if (
+      field === fieldDeadSink ||
+      field === fieldDeadDeliveries ||
+      field === fieldDeadOriginalId ||
+      field === fieldDeadReason
+    ) {
       extra.set(field, decodeUtf8(value))
     }
   }
@@ -77,7 +88,8 @@ const fromEntry = (streamName: string, entry: StreamEntry): DeadLetter => {
   return {
     id: entry.id,
     event: { ...event, id: originalId, createdAt: timeOfId(originalId) },
-    deliveries: Number(extra.get(fieldDeadDeliveries) ?? 0)
+    deliveries: Number(extra.get(fieldDeadDeliveries) ?? 0),
+    reason: extra.get(fieldDeadReason)
   }
 }
 

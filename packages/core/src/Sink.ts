@@ -24,11 +24,15 @@
  * @since 0.1.0
  */
 import type { Duration } from "effect"
-import { Effect, Exit, Metric, Queue, Schedule, Scope, type Stream } from "effect"
+import { Effect, Exit, Metric, Queue, Schedule, Scope, Stream } from "effect"
+import { dual } from "effect/Function"
 import type { InvalidName, InvalidOption, NotDeliveredToSink, RedisError, SinkClosed } from "./Errors.js"
 import { StreamDestroyed } from "./Errors.js"
-import type { Event } from "./Event.js"
+import type { Carrier, Event, SinkEvent } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
+import type { Acknowledger } from "./internal/acknowledger.js"
+import type { AckBatching } from "./internal/ackQueue.js"
+import { deadLetterEvent } from "./internal/deadLetters.js"
 import { onDestroyed } from "./internal/destroyWatch.js"
 import { sinkKeepAliveKey, sinkLeaseKey, streamKey } from "./internal/keys.js"
 import type { ReadOptions } from "./internal/readOptions.js"
@@ -41,6 +45,7 @@ import * as SinkLease from "./internal/sinkLease.js"
 import { claimCheck, makeHeartbeat } from "./internal/sinkMaintenance.js"
 import * as SinkPoll from "./internal/sinkPoll.js"
 import * as SinkProcess from "./internal/sinkProcess.js"
+import * as SinkStages from "./internal/sinkStages.js"
 import type { SinkStream } from "./internal/sinkState.js"
 import * as SinkState from "./internal/sinkState.js"
 import * as Subscribers from "./internal/subscribers.js"
@@ -112,10 +117,14 @@ export interface Sink {
   readonly name: string
   /** This consumer's name in the group. It changes if the consumer was declared stale and rejoined. */
   readonly consumer: string
-  /** The events delivered to this consumer; runs share them as for readers. Ack each one. */
-  readonly events: Stream.Stream<Event, SinkError>
+  /**
+   * The events delivered to this consumer; runs share them as for readers.
+   * Ack each one, with `ack` or with the pipeline stages (`handle`,
+   * `ackEach`, `Topic.filter`, `Payload.decode`).
+   */
+  readonly events: Stream.Stream<SinkEvent, SinkError>
   /** A further stream with a copy of every event delivered after this call, until the scope closes. */
-  readonly subscribe: Effect.Effect<Stream.Stream<Event, SinkError>, never, Scope.Scope>
+  readonly subscribe: Effect.Effect<Stream.Stream<SinkEvent, SinkError>, never, Scope.Scope>
   /**
    * Acknowledges an event: it will not be delivered again. Fails with
    * `SinkClosed` once the sink is closed, and with `NotDeliveredToSink` for
@@ -136,12 +145,14 @@ export interface Sink {
    * handler fails or dies. Handler failures are logged and never stop the
    * sink. `concurrency` (default 1) events are handled at once. Fails with
    * `SinkClosed` when called on a closed sink (and `InvalidOption` for a
-   * `concurrency` that is not a positive integer); a `process` running when the
-   * sink closes returns once the acks of the handled events went out.
+   * `concurrency`, `batchSize` or `within` out of range); a `process` running when the
+   * sink closes returns once the acks of the handled events went out. It is
+   * the pipeline `events.pipe(Sink.handle(handler, options), Stream.runDrain)`,
+   * pulling whatever the sink buffered at each pull.
    */
   readonly process: <X, E, R>(
-    handler: (event: Event) => Effect.Effect<X, E, R>,
-    options?: { readonly concurrency?: number | undefined }
+    handler: (event: SinkEvent) => Effect.Effect<X, E, R>,
+    options?: HandleOptions
   ) => Effect.Effect<void, SinkError | SinkClosed | InvalidOption, R>
   /**
    * Reads one more stream with this sink (creating its consumer group if
@@ -221,6 +232,12 @@ export const make = Effect.fn("Sink.make")(function* (
     options?.maxDeliveries === undefined ? undefined : yield* validateInteger("maxDeliveries", options.maxDeliveries, 1)
 
   const subscribers = yield* Subscribers.make<SinkError>(read.bufferSize)
+  // Lent to every event the sink delivers, for the pipeline stages; the operations are defined below.
+  const acknowledger: Acknowledger = {
+    ackAll: (events) => ackAll(events),
+    nack: (event) => nack(event),
+    deadLetter: (event, reason) => deadLetter(event, reason)
+  }
   const state = SinkState.makeState({
     redis,
     name,
@@ -233,6 +250,7 @@ export const make = Effect.fn("Sink.make")(function* (
     noAck: options?.noAck ?? false,
     topic: read.topic,
     subscribers,
+    acknowledger,
     handedBack: yield* Queue.unbounded<SinkStream>()
   })
   const lease = SinkLease.make(redis, name, state.checkIntervalMillis, () => state.consumer)
@@ -368,25 +386,24 @@ export const make = Effect.fn("Sink.make")(function* (
     if (!state.noAck) yield* SinkClaims.nack(state, streamOf(event), event)
   })
 
-  const process = <X, E, R>(
-    handler: (event: Event) => Effect.Effect<X, E, R>,
-    processOptions?: { readonly concurrency?: number | undefined }
-  ) =>
-    SinkProcess.process({
-      events: subscribers.eventBatches,
-      ackAll,
-      nack,
-      // Each event's handling is a trace of its own, which the handler's spans join.
-      handler: (event) =>
-        handler(event).pipe(
-          Effect.withSpan("Sink.handle", {
-            root: true,
-            kind: "consumer",
-            attributes: { ...eventAttributes(event), "event.name": event.eventName }
-          })
-        ),
-      concurrency: processOptions?.concurrency ?? 1
-    }).pipe(Effect.annotateLogs(annotations))
+  const deadLetter = (event: Event, reason: string) => {
+    const sinkStream = streamOf(event)
+    return deadLetterEvent(redis, name, state.noAck, event, reason).pipe(
+      Effect.flatMap((moved) =>
+        moved
+          ? Effect.andThen(
+              Effect.sync(() => SinkState.settled(sinkStream, [event.id])),
+              Metric.update(sinkStream.deadLettered, 1)
+            )
+          : Effect.void
+      )
+    )
+  }
+
+  const process = <X, E, R>(handler: (event: SinkEvent) => Effect.Effect<X, E, R>, processOptions?: HandleOptions) =>
+    SinkProcess.process(sinkEvents(subscribers.eventBatches), handler, processOptions).pipe(
+      Effect.annotateLogs(annotations)
+    )
 
   const addStream = Effect.fnUntraced(function* (
     added: EventStream,
@@ -422,8 +439,8 @@ export const make = Effect.fn("Sink.make")(function* (
     get consumer() {
       return state.consumer
     },
-    events: subscribers.events,
-    subscribe: subscribers.subscribe,
+    events: sinkEvents(subscribers.events),
+    subscribe: Effect.map(subscribers.subscribe, sinkEvents),
     ack: (event) => Effect.andThen(guards.ensureDelivered("ack", [event]), () => ack(event)),
     ackAll: (events) => {
       const list = Array.from(events)
@@ -445,3 +462,124 @@ export const make = Effect.fn("Sink.make")(function* (
     streamNames: Effect.sync(() => Array.from(state.streams.values(), (sinkStream) => sinkStream.name))
   } satisfies Sink
 })
+
+/**
+ * Every event a sink's subscribers get was made by `SinkState.deliver`, with
+ * the sink's acknowledger: the subscribers only type them as events.
+ */
+const sinkEvents = (events: Stream.Stream<Event, SinkError>) => events as Stream.Stream<SinkEvent, SinkError>
+
+/**
+ * How the acking stages batch their acks. By default an ack goes out at once,
+ * together with those that piled up during the last round trip (one `XACK`
+ * per stream). `batchSize` caps the events of one batch; `within` lets a
+ * batch wait up to that long after its first event to fill up to
+ * `batchSize` (as `Stream.groupedWithin` does), trading a little delay for
+ * fewer round trips. Invalid values fail the stream with `InvalidOption`
+ * before it pulls anything.
+ *
+ * @example
+ * ```ts
+ * import type { Sink } from "@effect-pulse/core"
+ *
+ * const batching: Sink.AckOptions = { batchSize: 500, within: "20 millis" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AckOptions extends AckBatching {}
+
+/**
+ * Options of {@link handle} and `sink.process`: `concurrency` (how many
+ * events are handled at once, default 1; the order of acks is then not
+ * the order of the events) and the ack batching of {@link AckOptions}.
+ *
+ * @example
+ * ```ts
+ * import type { Sink } from "@effect-pulse/core"
+ *
+ * const options: Sink.HandleOptions = { concurrency: 8, batchSize: 1000 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HandleOptions extends SinkStages.HandleOptions {}
+
+/**
+ * A pipeline stage running `handler` on each event of a sink's stream (or
+ * on what earlier stages made of it, such as a `Payload.Decoded`), up to
+ * `concurrency` at once: an event whose handler succeeds is acknowledged
+ * (batched, see {@link AckOptions}) and handed on; one whose handler fails
+ * or dies is logged and handed back (`nack`) for redelivery at the next
+ * claim check, and the stream goes on. Data-last for `pipe`, or data-first.
+ *
+ * Only a sink's events can be acknowledged, so only streams of `SinkEvent`s
+ * (or of carriers of one) type-check; a reader's stream does not. Every
+ * queued ack is sent before the stream ends; when the stream is interrupted,
+ * handlers in flight are interrupted and their events stay pending, to be
+ * delivered again after the grace period.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Sink, Topic } from "@effect-pulse/core"
+ *
+ * const bill = (sink: Sink.Sink) =>
+ *   sink.events.pipe(
+ *     Topic.filter("orders.eu"),
+ *     Sink.handle((event) => Effect.log(`billing ${event.id}`), { concurrency: 8 }),
+ *     Stream.runDrain
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category pipeline stages
+ */
+export const handle: {
+  <A extends Carrier<SinkEvent>, X, E2, R2>(
+    handler: (carrier: NoInfer<A>) => Effect.Effect<X, E2, R2>,
+    options?: HandleOptions
+  ): <E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E | InvalidOption, R | R2>
+  <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
+    self: Stream.Stream<A, E, R>,
+    handler: (carrier: NoInfer<A>) => Effect.Effect<X, E2, R2>,
+    options?: HandleOptions
+  ): Stream.Stream<A, E | InvalidOption, R | R2>
+} = dual((args) => Stream.isStream(args[0]), SinkStages.handle)
+
+/**
+ * A pipeline stage acknowledging every event that reaches it (or the event
+ * of every carrier, such as a `Payload.Decoded`) and handing it on: placed
+ * after the stages whose success means an event is done with, such as a
+ * `Stream.tap` (whose failure ends the stream and leaves the event pending,
+ * to be delivered again). Acks go out in batches, see {@link AckOptions};
+ * every queued ack is sent before the stream ends. Only a sink's events
+ * type-check. Data-last for `pipe`, or data-first.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Sink } from "@effect-pulse/core"
+ *
+ * const audit = (sink: Sink.Sink) =>
+ *   sink.events.pipe(
+ *     Stream.tap((event) => Effect.log(`audited ${event.id}`)),
+ *     Sink.ackEach({ batchSize: 1000, within: "50 millis" }),
+ *     Stream.runDrain
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category pipeline stages
+ */
+export const ackEach: {
+  (
+    options?: AckOptions
+  ): <A extends Carrier<SinkEvent>, E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E | InvalidOption, R>
+  <A extends Carrier<SinkEvent>, E, R>(
+    self: Stream.Stream<A, E, R>,
+    options?: AckOptions
+  ): Stream.Stream<A, E | InvalidOption, R>
+} = dual((args) => Stream.isStream(args[0]), SinkStages.ackEach)

@@ -17,16 +17,18 @@
  *   const reader = yield* orders.reader({ topic: Topic.glob("eu.*") })
  *   return reader.events
  * })
- * // or, on any stream of events:
- * const onlyEu = <E, R>(events: Stream.Stream<Event.Event, E, R>) => events.pipe(Stream.filter(Topic.matches(Topic.exact("eu"))))
+ * // or, as a stage of any pipeline (a sink's stream acks what it filters out):
+ * const onlyEu = <E, R>(events: Stream.Stream<Event.Event, E, R>) => events.pipe(Topic.filter("eu"))
  * ```
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
+import type * as Arr from "effect/Array"
 import { dual } from "effect/Function"
 import { InvalidTopicPattern } from "./Errors.js"
-import type { Event } from "./Event.js"
+import { type Carrier, type Event, eventOf, isSinkEvent, type SinkEvent } from "./Event.js"
+import * as AckQueue from "./internal/ackQueue.js"
 
 /**
  * A topic matcher. `description` says what it matches, for logs and errors.
@@ -218,3 +220,63 @@ export const matches: {
   (matcher: Matcher): (event: Event) => boolean
   (event: Event, matcher: Matcher): boolean
 } = dual(2, (event: Event, matcher: Matcher): boolean => matcher.test(event.topic ?? ""))
+
+/**
+ * A pipeline stage keeping the events whose topic matches `input` (any
+ * {@link Input}); data-last for `pipe`, or data-first. It works on a
+ * reader's stream, on a sink's, and on what later stages make of their
+ * events (such as `Payload.Decoded`), so it can come before or after
+ * decoding. On a sink's stream it acknowledges the events it filters out, in
+ * batches (one `XACK` per stream for what piled up during the last round
+ * trip), so that they are neither left pending nor delivered again; the acks
+ * queued when the stream ends are sent before it completes.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { type Sink, Topic } from "@effect-pulse/core"
+ *
+ * const europeanOrders = (sink: Sink.Sink) =>
+ *   sink.events.pipe(
+ *     Topic.filter(Topic.glob("orders.eu.*")), // the others are acked
+ *     Stream.tap((event) => Effect.log(event.topic)),
+ *     Stream.runDrain
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category pipeline stages
+ */
+export const filter: {
+  (input: Input): <A extends Carrier, E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E, R>
+  <A extends Carrier, E, R>(self: Stream.Stream<A, E, R>, input: Input): Stream.Stream<A, E, R>
+} = dual(
+  2,
+  <A extends Carrier, E, R>(self: Stream.Stream<A, E, R>, input: Input): Stream.Stream<A, E, R> =>
+    Stream.transformPull(self, (pull, scope) =>
+      Effect.gen(function* () {
+        const matcher = fromInput(input)
+        // Made on the first event filtered out of a sink's stream: a reader's stream never needs one.
+        let acks: AckQueue.AckQueue | undefined
+        const ackRejected = (rejected: ReadonlyArray<SinkEvent>) =>
+          acks !== undefined
+            ? acks.offerAll(rejected)
+            : Effect.flatMap(AckQueue.make(scope, AckQueue.unbatched), (made) => {
+                acks = made
+                return made.offerAll(rejected)
+              })
+        const next: typeof pull = Effect.flatMap(pull, (chunk) => {
+          const kept: Array<A> = []
+          const rejected: Array<SinkEvent> = []
+          for (const carrier of chunk) {
+            const event = eventOf(carrier)
+            if (matcher.test(event.topic ?? "")) kept.push(carrier)
+            else if (isSinkEvent(event)) rejected.push(event)
+          }
+          const rest = kept.length === 0 ? next : Effect.succeed(kept as unknown as Arr.NonEmptyReadonlyArray<A>)
+          return rejected.length === 0 ? rest : Effect.andThen(ackRejected(rejected), rest)
+        })
+        return next
+      })
+    )
+)

@@ -6,7 +6,7 @@
  */
 
 /**
- * Dead letters: events a sink gave up on after `maxDeliveries` deliveries.
+ * Dead letters: events a sink gave up on after `maxDeliveries` deliveries, or at once in a pipeline stage.
  *
  * @since 0.1.0
  */

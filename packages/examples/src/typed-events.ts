@@ -4,15 +4,10 @@
  * dead-letter stream, where a reader finds it.
  */
 import { DeadLetter, Event, EventStream, Payload, StartAt } from "@effect-pulse/core"
-import { Console, Effect, Schema, Stream } from "effect"
+import { Console, Effect, Stream } from "effect"
+import { OrderPlaced } from "./orders.js"
 import type { Program } from "./program.js"
 import * as Scratch from "./scratch.js"
-
-/** What the orders stream carries. */
-class OrderPlaced extends Schema.Class<OrderPlaced>("OrderPlaced")({
-  id: Schema.Number,
-  total: Schema.Number
-}) {}
 
 /** The typed-events example. */
 export const typedEvents: Program = Effect.gen(function* () {

@@ -20,7 +20,8 @@ describe("run", () => {
         "multi-streams",
         "pub-sub",
         "worker-pool",
-        "typed-events"
+        "typed-events",
+        "pipeline"
       ])
     })
   )

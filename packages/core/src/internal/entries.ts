@@ -4,9 +4,10 @@
  *
  * @internal
  */
-import type { Event } from "../Event.js"
-import { timeOfId } from "../Event.js"
+import type { Event, SinkEvent } from "../Event.js"
+import { AcknowledgerId, timeOfId } from "../Event.js"
 import type { FieldsInput, StreamEntry } from "../RedisClient.js"
+import type { Acknowledger } from "./acknowledger.js"
 import { fieldEventName, fieldPayload, fieldTopic } from "./keys.js"
 import { decodeUtf8 } from "./utf8.js"
 
@@ -27,6 +28,31 @@ export const toFields = (eventName: string, payload: Uint8Array | string, topic:
 
 /** The event carried by a stream entry. Unknown fields are ignored, missing ones read as empty. */
 export const toEvent = (streamName: string, sinkName: string | undefined, entry: StreamEntry): Event => {
+  const { eventName, payload, topic } = readFields(entry)
+  return { id: entry.id, streamName, sinkName, eventName, topic, payload, createdAt: timeOfId(entry.id) }
+}
+
+/** The event carried by an entry a sink delivered, with the sink's means of acknowledging it. */
+export const toSinkEvent = (
+  streamName: string,
+  sinkName: string,
+  entry: StreamEntry,
+  acknowledger: Acknowledger
+): SinkEvent => {
+  const { eventName, payload, topic } = readFields(entry)
+  return {
+    id: entry.id,
+    streamName,
+    sinkName,
+    eventName,
+    topic,
+    payload,
+    createdAt: timeOfId(entry.id),
+    [AcknowledgerId]: acknowledger
+  }
+}
+
+const readFields = (entry: StreamEntry) => {
   let eventName = ""
   let payload: Uint8Array = empty
   let topic: string | undefined
@@ -35,7 +61,7 @@ export const toEvent = (streamName: string, sinkName: string | undefined, entry:
     else if (field === fieldPayload) payload = value
     else if (field === fieldTopic) topic = decodeUtf8(value)
   }
-  return { id: entry.id, streamName, sinkName, eventName, topic, payload, createdAt: timeOfId(entry.id) }
+  return { eventName, payload, topic }
 }
 
 /** How many entries a read returned, over all its streams. */

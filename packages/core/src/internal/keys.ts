@@ -37,3 +37,5 @@ export const deadLetterStreamName = (stream: string): string => `${stream}:dead`
 export const fieldDeadSink = "sink"
 export const fieldDeadDeliveries = "deliveries"
 export const fieldDeadOriginalId = "id"
+/** Why a stage gave up on the event at once (absent for events delivered `maxDeliveries` times). */
+export const fieldDeadReason = "reason"

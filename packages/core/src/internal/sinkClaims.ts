@@ -14,7 +14,8 @@
 import { Effect, Metric, Queue } from "effect"
 import type { Event } from "../Event.js"
 import type { PendingEntry } from "../RedisClient.js"
-import { deadLetterKey, fieldDeadDeliveries, fieldDeadOriginalId, fieldDeadSink } from "./keys.js"
+import { writeDeadLetters } from "./deadLetters.js"
+import { deadLetterKey } from "./keys.js"
 import { quietWhileGone } from "./sinkGroups.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
 import { deliver, now, settled } from "./sinkState.js"
@@ -51,20 +52,12 @@ export const claimPending = Effect.fn("Sink.claim", { root: true })(function* (
   }
   if (dead.length > 0) {
     const deadIds = dead.map((entry) => entry.id)
-    // Copied first, then acked: a crash in between copies twice, never loses.
-    // Dead letters are not trimmed: they wait for someone to look at them.
-    yield* redis
-      .xaddAll(
-        deadLetterKey(stream.name),
-        dead.map((entry) => [
-          ...entry.fields,
-          [fieldDeadSink, state.name],
-          [fieldDeadDeliveries, String(deliveries.get(entry.id))],
-          [fieldDeadOriginalId, entry.id]
-        ])
-      )
-      .pipe(Effect.withSpan("Sink.deadLetter", { attributes: { stream: stream.name, sink: state.name, ids: deadIds } }))
-    yield* redis.xack(stream.key, state.name, deadIds)
+    yield* writeDeadLetters(
+      redis,
+      stream.name,
+      state.name,
+      dead.map((entry) => ({ id: entry.id, fields: entry.fields, deliveries: deliveries.get(entry.id) ?? 0 }))
+    )
     settled(stream, deadIds)
     yield* Metric.update(stream.deadLettered, dead.length)
     yield* Effect.logWarning(

@@ -12,7 +12,8 @@ import type { Event } from "../Event.js"
 import type { Service as RedisService, StreamEntry } from "../RedisClient.js"
 import type { StartAt } from "../StartAt.js"
 import type { Matcher } from "../Topic.js"
-import { toEvent } from "./entries.js"
+import type { Acknowledger } from "./acknowledger.js"
+import { toSinkEvent } from "./entries.js"
 import { sinkKeepAliveKey, streamKey } from "./keys.js"
 import {
   eventsAcked,
@@ -81,6 +82,8 @@ export interface SinkState {
   readonly noAck: boolean
   readonly topic: Matcher
   readonly subscribers: Subscribers<SinkError>
+  /** What the events this sink delivers carry, so that pipeline stages can ack them. */
+  readonly acknowledger: Acknowledger
   readonly keepAliveKey: string
   /** When this consumer handed each event out (Clock millis), for `nack`. */
   readonly deliveredAt: WeakMap<Event, number>
@@ -142,7 +145,7 @@ export const deliver = Effect.fnUntraced(function* (
   const time = yield* now
   for (const entry of entries) {
     if (entry.fields === null) continue
-    const event = toEvent(stream.name, state.name, entry as StreamEntry)
+    const event = toSinkEvent(stream.name, state.name, entry as StreamEntry, state.acknowledger)
     if (state.topic.test(event.topic ?? "")) {
       events.push(event)
       state.deliveredAt.set(event, time)
