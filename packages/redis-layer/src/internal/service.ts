@@ -10,6 +10,7 @@ import { makeAddAll } from "./addAll.js"
 import * as Blocking from "./blocking.js"
 import { makeDeleteConsumerIfNoPending } from "./deleteConsumer.js"
 import type { Scrub } from "./errors.js"
+import { goPulseScripts } from "./goPulseScripts.js"
 import * as Reply from "./replies.js"
 import { makeRunner } from "./script.js"
 import { type Argument, command, pushFields, send } from "./send.js"
@@ -141,6 +142,17 @@ export const make = (options: ServiceOptions): RedisClient.Service => {
     hset: (key, field, value) => run(HSET, [key, field, value], Reply.integer),
     hgetall: (key) => run(HGETALL, [key], Reply.hash),
     hdel: (key, fields) => (fields.length === 0 ? zero : run(HDEL, [key, ...fields], Reply.integer)),
+    runScript: <Name extends RedisClient.ScriptName>(
+      name: Name,
+      keys: ReadonlyArray<string>,
+      args: ReadonlyArray<string>
+    ) =>
+      evaluate(
+        goPulseScripts[name],
+        ["", keys.length, ...keys, ...args],
+        "EVALSHA",
+        (reply) => Reply.scriptReply(reply) as RedisClient.ScriptReplies[Name]
+      ),
     blockingConnection: Blocking.make(options.blocking, Reply.streamReads, Reply.groupStreamReads)
   }
 }
