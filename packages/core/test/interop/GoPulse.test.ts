@@ -18,11 +18,14 @@ import {
   describeWithGoPulse,
   exitOf,
   goEvents,
+  goIds,
   goSinkReady,
+  jobs,
   scenario,
   startGo,
   startWorker,
   tally,
+  untilAllHandled,
   workerIds
 } from "./goPulse.js"
 
@@ -107,7 +110,7 @@ const scenarios = [
 
       const sink = yield* startGo(driver, ["sink", stream.name, "go-sink", "30s", grace, "20"])
       expect(yield* exitOf(sink, "40 seconds")).toBe(0)
-      const result = tally("ts producer -> go sink", ids, { go: goEvents(sink).map((event) => event.id) })
+      const result = tally("ts producer -> go sink", ids, { go: goIds(sink) })
       expect(result.lost).toBe(0)
       expect(yield* pendingCount(stream.key, "go-sink")).toBe(0)
     })
@@ -124,22 +127,15 @@ const scenarios = [
         yield* goSinkReady(go)
         const produced: Array<string> = []
         for (let batch = 0; batch < 10; batch++) {
-          produced.push(
-            ...(yield* stream.addAll(Array.from({ length: 20 }, (_, i) => ({ name: "job", payload: `${batch}-${i}` }))))
-          )
-          const goIds = () => goEvents(go).map((event) => event.id)
-          yield* eventually(
-            Effect.sync(() => new Set([...ts.handled, ...goIds()]).size),
-            (n) => n >= produced.length,
-            "20 seconds"
-          )
+          produced.push(...(yield* stream.addAll(jobs(20, `${batch}-`))))
+          yield* untilAllHandled(produced, () => [...ts.handled, ...goIds(go)], "20 seconds")
         }
         // Both alive all along: neither library may have deleted the other's consumer.
         const deletions = yield* commandCalls("xgroup|delconsumer")
         expect(yield* exitOf(go)).toBe(0)
         const result = tally("shared sink, both ack", produced, {
           ts: ts.handled,
-          go: goEvents(go).map((event) => event.id)
+          go: goIds(go)
         })
         expect(result.lost).toBe(0)
         expect(yield* pendingCount(stream.key, "shared")).toBe(0)
@@ -156,7 +152,7 @@ const scenarios = [
         const stream = yield* EventStream.make("ts-crash")
         yield* redis.xgroupCreate(stream.key, "crash", "$", { mkStream: true })
         const worker = yield* startWorker({ stream: stream.name, sink: "crash", graceMillis, hold: true })
-        const produced = yield* stream.addAll(Array.from({ length: 6 }, (_, i) => ({ name: "job", payload: `${i}` })))
+        const produced = yield* stream.addAll(jobs(6))
         yield* eventually(
           Effect.sync(() => workerIds(worker, "held").length),
           (n) => n >= 6,
@@ -168,7 +164,7 @@ const scenarios = [
         const go = yield* startGo(driver, ["sink", stream.name, "crash", "10s", grace, "6"])
         yield* exitOf(go, "30 seconds")
         const result = tally("ts consumer killed, go takes over", produced, {
-          go: goEvents(go).map((event) => event.id)
+          go: goIds(go)
         })
         expect(result.lost).toBe(0)
         expect(yield* pendingCount(stream.key, "crash")).toBe(0)
@@ -183,19 +179,15 @@ const scenarios = [
       yield* redis.xgroupCreate(stream.key, "crash", "$", { mkStream: true })
       const go = yield* startGo(driver, ["sink", stream.name, "crash", "20s", grace, "3"], { EXIT_HARD: "1" })
       yield* goSinkReady(go)
-      const produced = yield* stream.addAll(Array.from({ length: 10 }, (_, i) => ({ name: "job", payload: `${i}` })))
+      const produced = yield* stream.addAll(jobs(10))
       yield* exitOf(go)
       const held = (yield* redis.xpending(stream.key, "crash")).count
       const sink = yield* stream.sink("crash", { ackGracePeriod: graceMillis })
       const ts = yield* consume(sink, true)
-      const goIds = goEvents(go).map((event) => event.id)
-      yield* eventually(
-        Effect.sync(() => new Set([...ts.handled, ...goIds]).size),
-        (n) => n >= produced.length,
-        "30 seconds"
-      )
+      const goHandled = goIds(go)
+      yield* untilAllHandled(produced, () => [...ts.handled, ...goHandled], "30 seconds")
       const result = tally(`go consumer crashed holding ${held}, ts takes over`, produced, {
-        go: goIds,
+        go: goHandled,
         ts: ts.handled
       })
       expect(result.lost).toBe(0)
@@ -210,7 +202,7 @@ const scenarios = [
       yield* redis.xgroupCreate(stream.key, "mixed", "$", { mkStream: true })
       const go = yield* startGo(driver, ["sink", stream.name, "mixed", "5s", grace], { NOACK: "1" })
       yield* goSinkReady(go)
-      const produced = yield* stream.addAll(Array.from({ length: 5 }, (_, i) => ({ name: "job", payload: `${i}` })))
+      const produced = yield* stream.addAll(jobs(5))
       yield* eventually(
         Effect.sync(() => goEvents(go).length),
         (n) => n >= 5,
@@ -218,11 +210,7 @@ const scenarios = [
       )
       const sink = yield* stream.sink("mixed", { ackGracePeriod: graceMillis })
       const ts = yield* consume(sink, true)
-      yield* eventually(
-        Effect.sync(() => new Set(ts.handled).size),
-        (n) => n >= produced.length,
-        "40 seconds"
-      )
+      yield* untilAllHandled(produced, () => ts.handled, "40 seconds")
       // Only effect-pulse acks: what it handled is what is done.
       const result = tally("go never acks, ts acks", produced, { ts: ts.handled })
       expect(result.lost).toBe(0)
@@ -237,7 +225,7 @@ const scenarios = [
         const stream = yield* EventStream.make("ts-noack")
         const sink = yield* stream.sink("mixed", { start: StartAt.oldest, ackGracePeriod: graceMillis })
         const ts = yield* consume(sink, false)
-        const produced = yield* stream.addAll(Array.from({ length: 3 }, (_, i) => ({ name: "job", payload: `${i}` })))
+        const produced = yield* stream.addAll(jobs(3))
         yield* eventually(
           Effect.sync(() => ts.handled.length),
           (n) => n >= 3,
@@ -246,7 +234,7 @@ const scenarios = [
         const go = yield* startGo(driver, ["sink", stream.name, "mixed", "12s", grace, "3"])
         yield* exitOf(go, "30 seconds")
         // Only Go acks: what it handled is what is done.
-        const result = tally("ts never acks, go acks", produced, { go: goEvents(go).map((event) => event.id) })
+        const result = tally("ts never acks, go acks", produced, { go: goIds(go) })
         expect(result.lost).toBe(0)
         yield* Fiber.interrupt(ts.fiber)
       }),
@@ -263,9 +251,9 @@ const scenarios = [
         const ts = yield* consume(sink, true)
         const go = yield* startGo(driver, ["sink", stream.name, "removal", "1500ms", grace])
         yield* goSinkReady(go)
-        const before = yield* stream.addAll(Array.from({ length: 5 }, (_, i) => ({ name: "job", payload: `a${i}` })))
+        const before = yield* stream.addAll(jobs(5, "a"))
         expect(yield* exitOf(go)).toBe(0)
-        const goIds = goEvents(go).map((event) => event.id)
+        const goHandled = goIds(go)
 
         // The driver has no remove-stream command: these are the steps of Go's
         // Sink.RemoveStream (sink.go, removeStreamConsumer) for the Go consumer,
@@ -279,14 +267,10 @@ const scenarios = [
           remaining = yield* Registry.unregister(redis, stream.name, "removal", consumer)
         const destroyed = remaining.length === 0 && (yield* redis.xgroupDestroy(stream.key, "removal"))
 
-        const after = yield* stream.addAll(Array.from({ length: 5 }, (_, i) => ({ name: "job", payload: `b${i}` })))
+        const after = yield* stream.addAll(jobs(5, "b"))
         const produced = [...before, ...after]
-        yield* eventually(
-          Effect.sync(() => new Set([...ts.handled, ...goIds]).size),
-          (n) => n >= produced.length,
-          "30 seconds"
-        )
-        const result = tally("go removes the stream, ts reads on", produced, { ts: ts.handled, go: goIds })
+        yield* untilAllHandled(produced, () => [...ts.handled, ...goHandled], "30 seconds")
+        const result = tally("go removes the stream, ts reads on", produced, { ts: ts.handled, go: goHandled })
         expect(result.lost).toBe(0)
         // effect-pulse's consumer is listed, so Go's removal leaves the group in place.
         expect(destroyed).toBe(false)

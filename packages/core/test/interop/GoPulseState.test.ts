@@ -11,7 +11,7 @@ import * as ReplicatedMap from "../../src/internal/replicatedMap.js"
 import * as KeepAlive from "../../src/internal/sinkKeepAlive.js"
 import * as Lease from "../../src/internal/sinkLease.js"
 import * as Registry from "../../src/internal/sinkRegistry.js"
-import { cachedScripts, describeWithGoPulse, exitOf, goEvents, scenario, startGo } from "./goPulse.js"
+import { cachedScripts, describeWithGoPulse, exitOf, goEvents, goIds, jobs, scenario, startGo } from "./goPulse.js"
 
 const grace = "1000ms"
 
@@ -49,7 +49,7 @@ const scenarios = [
       const redis = yield* RedisClient.RedisClient
       const stream = yield* EventStream.make("lease")
       yield* redis.xgroupCreate(stream.key, "ls", "$", { mkStream: true })
-      const produced = yield* stream.addAll(Array.from({ length: 3 }, (_, i) => ({ name: "job", payload: `${i}` })))
+      const produced = yield* stream.addAll(jobs(3))
       // Delivered to a live consumer that never acks: only a claim check hands them to Go.
       yield* redis.xreadgroup("ls", "holder", [{ key: stream.key, id: ">" }])
       yield* keepBeating(redis, "ls", "holder")
@@ -62,7 +62,7 @@ const scenarios = [
       yield* redis.del([goSinkLeaseKey("ls")])
       const free = yield* startGo(driver, ["sink", stream.name, "ls", "10s", grace, "3"])
       expect(yield* exitOf(free)).toBe(0)
-      expect(goEvents(free).map((event) => event.id)).toEqual(produced)
+      expect(goIds(free)).toEqual(produced)
     })
   ),
 

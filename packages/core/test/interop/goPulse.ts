@@ -107,6 +107,28 @@ export const startGo = (driver: string, args: ReadonlyArray<string>, env: Record
 export const goEvents = (child: Child): ReadonlyArray<GoEvent> =>
   child.lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as GoEvent)
 
+/** The IDs of the events a driver printed so far. */
+export const goIds = (child: Child): ReadonlyArray<string> => goEvents(child).map((event) => event.id)
+
+/** `count` events to add, named `job`, with payloads `<tag><i>`. */
+export const jobs = (count: number, tag = "") =>
+  Array.from({ length: count }, (_, i) => ({ name: "job", payload: `${tag}${i}` }))
+
+/** Waits until every produced ID was handled by one of the sides (read again at each try). */
+export const untilAllHandled = (
+  produced: ReadonlyArray<string>,
+  sides: () => ReadonlyArray<string>,
+  within: Duration.Input = "30 seconds"
+) =>
+  eventually(
+    Effect.sync(() => {
+      const handled = new Set(sides())
+      return produced.filter((id) => !handled.has(id)).length
+    }),
+    (missing) => missing === 0,
+    within
+  )
+
 /** Waits until a driver's sink consumer is ready (it says so on stderr). */
 export const goSinkReady = (child: Child) =>
   eventually(
