@@ -1,9 +1,11 @@
 /**
  * Dead letters: events a sink delivered `maxDeliveries` times without an
- * ack. The sink moves each one to the stream `<stream>:dead`, with the
+ * ack. The sink moves each one to the stream's dead letters, a Redis stream
+ * under the key `pulse:dead:<stream>` (outside `pulse:stream:`, so it never
+ * collides with a stream a user names, `orders:dead` included), with the
  * original fields plus the sink's name, the delivery count and the original
- * entry ID, and acks it. The dead-letter stream is an ordinary stream (a
- * reader can follow it); this module reads it with that information decoded.
+ * entry ID, and acks it. `list` reads them with that information decoded;
+ * `reader` follows them as they come.
  *
  * @example
  * ```ts
@@ -22,20 +24,22 @@
  *
  * @since 0.1.0
  */
+import type { Scope } from "effect"
 import { Effect } from "effect"
-import type { InvalidName, RedisError } from "./Errors.js"
+import type { InvalidName, InvalidTopicPattern, RedisError } from "./Errors.js"
 import { InvalidOption } from "./Errors.js"
 import type { Event } from "./Event.js"
 import { timeOfId } from "./Event.js"
 import { toEvent } from "./internal/entries.js"
 import {
+  deadLetterKey,
   deadLetterStreamName,
   fieldDeadDeliveries,
   fieldDeadOriginalId,
-  fieldDeadSink,
-  streamKey
+  fieldDeadSink
 } from "./internal/keys.js"
 import { isEntryId, validateInteger, validateName } from "./internal/validation.js"
+import * as Reader from "./Reader.js"
 import { RedisClient, type StreamEntry } from "./RedisClient.js"
 
 /**
@@ -105,12 +109,7 @@ export const list = Effect.fnUntraced(function* (
     return yield* new InvalidOption({ option: "after", message: `not an entry ID: ${JSON.stringify(after)}` })
   }
   const redis = yield* RedisClient
-  const entries = yield* redis.xrange(
-    streamKey(deadLetterStreamName(streamName)),
-    after === undefined ? "-" : `(${after}`,
-    "+",
-    count
-  )
+  const entries = yield* redis.xrange(deadLetterKey(streamName), after === undefined ? "-" : `(${after}`, "+", count)
   return entries.map((entry) => fromEntry(streamName, entry))
 })
 
@@ -143,5 +142,55 @@ export const remove = Effect.fnUntraced(function* (
   }
   if (ids.length === 0) return 0
   const redis = yield* RedisClient
-  return yield* redis.xdel(streamKey(deadLetterStreamName(streamName)), ids)
+  return yield* redis.xdel(deadLetterKey(streamName), ids)
+})
+
+/**
+ * The Redis key holding the dead letters of the stream named `streamName`:
+ * `pulse:dead:<streamName>`. Delete it to drop them all.
+ *
+ * @example
+ * ```ts
+ * import { DeadLetter } from "@effect-pulse/core"
+ *
+ * const key = DeadLetter.key("orders") // "pulse:dead:orders"
+ * ```
+ *
+ * @since 0.1.0
+ * @category keys
+ */
+export const key = (streamName: string): string => deadLetterKey(streamName)
+
+/**
+ * A reader of the dead letters of the stream named `streamName`, open until
+ * the scope closes, with the options of any reader. Its events are the
+ * letters as stored: their IDs are the letters' own, their `streamName` is
+ * `<streamName>:dead`, and their fields include `sink`, `deliveries` and the
+ * original `id` (use `list` for those decoded).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { DeadLetter, StartAt } from "@effect-pulse/core"
+ *
+ * const alertOnDeadLetters = Effect.gen(function*() {
+ *   const reader = yield* DeadLetter.reader("orders", { start: StartAt.oldest })
+ *   yield* reader.events.pipe(Stream.runForEach((letter) => Effect.logError(`dead letter ${letter.id}`)))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const reader = Effect.fnUntraced(function* (
+  streamName: string,
+  options?: Reader.Options
+): Effect.fn.Return<
+  Reader.Reader,
+  InvalidName | InvalidOption | InvalidTopicPattern | RedisError,
+  RedisClient | Scope.Scope
+> {
+  yield* validateName("stream", streamName)
+  const redis = yield* RedisClient
+  return yield* Reader.make(redis, { name: deadLetterStreamName(streamName), key: deadLetterKey(streamName) }, options)
 })

@@ -160,8 +160,10 @@ export class PayloadDecodeError extends Schema.TaggedError<PayloadDecodeError>()
 }
 
 /**
- * The stream key of a sink vanished, and its consumer group with it. The
- * sink's streams end with this error rather than waiting forever.
+ * The stream was destroyed through the library (`stream.destroy`) in this
+ * process, on the `EventStream` the sink reads: the sink's streams end with
+ * this error. A key that vanishes for any other reason is a fault the sink
+ * rides out (it waits for the key to exist again).
  *
  * @example
  * ```ts
@@ -179,5 +181,142 @@ export class StreamDestroyed extends Schema.TaggedError<StreamDestroyed>()("Stre
 }) {
   override get message(): string {
     return `stream ${this.streamName} was destroyed under sink ${this.sinkName}`
+  }
+}
+
+/**
+ * An event whose payload is larger than its stream's `maxPayloadSize`
+ * (1 MiB unless the stream was made with another). Nothing was sent to
+ * Redis: for `addAll`, none of the batch was added.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@effect-pulse/core"
+ *
+ * const error = new Errors.PayloadTooLarge({ streamName: "orders", eventName: "created", size: 2_000_000, maxSize: 1_048_576 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", {
+  streamName: Schema.String,
+  eventName: Schema.String,
+  size: Schema.Number,
+  maxSize: Schema.Number
+}) {
+  override get message(): string {
+    return `the payload of event ${this.eventName} is ${this.size} bytes, more than the ${this.maxSize} bytes stream ${this.streamName} allows; nothing was added`
+  }
+}
+
+/**
+ * An `addAll` large enough to be sent in several parts failed after some
+ * parts were stored: `addedIds` are the IDs of the events stored (the first
+ * `addedIds.length` of the batch, in order). `cause` is the failure of the
+ * next part: when Redis refused it, it and the parts after it were not
+ * added; when the connection dropped before its reply, it may have been.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { EventStream } from "@effect-pulse/core"
+ *
+ * const addRest = (stream: EventStream.EventStream, batch: ReadonlyArray<EventStream.NewEvent>) =>
+ *   stream.addAll(batch).pipe(
+ *     Effect.catchTag("PartiallyAdded", (error) => stream.addAll(batch.slice(error.addedIds.length)))
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PartiallyAdded extends Schema.TaggedError<PartiallyAdded>()("PartiallyAdded", {
+  streamName: Schema.String,
+  addedIds: Schema.Array(Schema.String),
+  cause: Schema.Defect()
+}) {
+  override get message(): string {
+    const reason = this.cause instanceof Error ? `: ${this.cause.message}` : ""
+    return `addAll to stream ${this.streamName} stored its first ${this.addedIds.length} event(s), then failed${reason}`
+  }
+}
+
+/**
+ * A sink used after it was closed (`ack`, `ackAll`, `nack`, `process`,
+ * `addStream`). Nothing was sent to Redis.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@effect-pulse/core"
+ *
+ * const error = new Errors.SinkClosed({ sinkName: "billing", consumer: "consumer-1", operation: "ack" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SinkClosed extends Schema.TaggedError<SinkClosed>()("SinkClosed", {
+  sinkName: Schema.String,
+  consumer: Schema.String,
+  operation: Schema.String
+}) {
+  override get message(): string {
+    return `${this.operation} on sink ${this.sinkName} (consumer ${this.consumer}), which is closed`
+  }
+}
+
+/**
+ * A reader used after it was closed (`addStream`). `streamNames` are the
+ * streams it read, to tell which reader it was. Nothing was sent to Redis.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@effect-pulse/core"
+ *
+ * const error = new Errors.ReaderClosed({ streamNames: ["orders"], operation: "addStream" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ReaderClosed extends Schema.TaggedError<ReaderClosed>()("ReaderClosed", {
+  streamNames: Schema.Array(Schema.String),
+  operation: Schema.String
+}) {
+  override get message(): string {
+    return `${this.operation} on the reader of ${this.streamNames.join(", ")}, which is closed`
+  }
+}
+
+/**
+ * An event handed to a sink that did not deliver it: one delivered to a sink
+ * of another name, read by a reader, or of a stream the sink does not read.
+ * Acking it would settle another consumer's work (or nothing) without
+ * handling it, so nothing was sent to Redis.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@effect-pulse/core"
+ *
+ * const error = new Errors.NotDeliveredToSink({
+ *   sinkName: "billing",
+ *   eventId: "1700000000000-0",
+ *   streamName: "orders",
+ *   reason: "it was delivered to sink shipping"
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotDeliveredToSink extends Schema.TaggedError<NotDeliveredToSink>()("NotDeliveredToSink", {
+  sinkName: Schema.String,
+  eventId: Schema.String,
+  streamName: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `event ${this.eventId} of stream ${this.streamName} was not delivered by sink ${this.sinkName}: ${this.reason}`
   }
 }

@@ -20,14 +20,23 @@
  */
 import type { Duration, Scope } from "effect"
 import { Effect, Metric } from "effect"
-import type { InvalidName, InvalidTopicPattern, RedisError } from "./Errors.js"
-import { InvalidOption } from "./Errors.js"
+import type { InvalidTopicPattern, RedisError } from "./Errors.js"
+import { InvalidName, InvalidOption, PartiallyAdded, PayloadTooLarge } from "./Errors.js"
+import { notifyDestroyed } from "./internal/destroyWatch.js"
 import { toFields } from "./internal/entries.js"
 import { streamKey } from "./internal/keys.js"
 import { eventsAdded, forStream } from "./internal/metrics.js"
-import { isEntryId, validateDuration, validateInteger, validateName } from "./internal/validation.js"
+import { chunkBatch, maxPayloadSizeLimit, payloadSize } from "./internal/payloadSize.js"
+import {
+  isEntryId,
+  loneSurrogateIndex,
+  show,
+  validateDuration,
+  validateInteger,
+  validateName
+} from "./internal/validation.js"
 import * as Reader from "./Reader.js"
-import { RedisClient } from "./RedisClient.js"
+import { type Expiry, RedisClient } from "./RedisClient.js"
 import * as Sink from "./Sink.js"
 
 /**
@@ -35,7 +44,11 @@ import * as Sink from "./Sink.js"
  * it to about that many events (Redis's approximate `MAXLEN ~`, which trims
  * whole internal nodes and so may keep up to ~100 more). `ttl` expires the
  * stream key a fixed time after it was created; `slidingTtl` expires it that
- * long after the last add. They exclude each other.
+ * long after the last add. They exclude each other. `maxPayloadSize` (bytes,
+ * default 1 MiB as in NATS and Kafka, at most 512 MiB, Redis's largest
+ * value) refuses larger payloads with `PayloadTooLarge` before anything is
+ * sent: one huge value would hold up the connection every add and ack of the
+ * process shares.
  *
  * @example
  * ```ts
@@ -51,6 +64,7 @@ export interface Options {
   readonly maxLen?: number | undefined
   readonly ttl?: Duration.Input | undefined
   readonly slidingTtl?: Duration.Input | undefined
+  readonly maxPayloadSize?: number | undefined
 }
 
 /**
@@ -119,24 +133,47 @@ export interface EventStream {
   readonly key: string
   /** The approximate maximum number of events kept. */
   readonly maxLen: number
+  /** The largest payload an add accepts, in bytes. */
+  readonly maxPayloadSize: number
   /**
    * Adds an event; returns its ID, or `undefined` when `onlyIfStreamExists`
    * is set and the stream does not exist. A payload given as a string is
-   * stored as its UTF-8 bytes.
+   * stored as its UTF-8 bytes. An event name or topic that is not
+   * well-formed Unicode (a lone surrogate would be stored as U+FFFD) fails
+   * with `InvalidName` or `InvalidOption`, a payload over `maxPayloadSize`
+   * with `PayloadTooLarge`, before anything is sent. The add and the stream's expiry (`ttl`,
+   * `slidingTtl`) are one atomic step: an add that Redis refuses stored
+   * nothing, and one whose connection dropped before the reply says that it
+   * may have been stored.
    */
   readonly add: (
     eventName: string,
     payload: Uint8Array | string,
     options?: AddOptions
-  ) => Effect.Effect<string | undefined, RedisError>
-  /** Adds many events in one round trip; returns their IDs in order. */
-  readonly addAll: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<string>, RedisError>
+  ) => Effect.Effect<string | undefined, InvalidName | InvalidOption | PayloadTooLarge | RedisError>
+  /**
+   * Adds many events; returns their IDs in order. Every event is checked
+   * first, as by `add` (one bad event fails the call with nothing sent). The batch goes
+   * in parts of at most 1000 events and about 1 MiB each, one round trip
+   * per part, so that a large batch never holds up the shared connection
+   * for long. Each part is atomic (its events get consecutive IDs with
+   * nothing in between, and the expiry goes with it); the batch as a whole
+   * is not: another add may come between two parts, and when a part fails
+   * after earlier ones were stored the call fails with `PartiallyAdded`,
+   * which lists the IDs stored. A failure of the first part stored nothing.
+   */
+  readonly addAll: (
+    events: ReadonlyArray<NewEvent>
+  ) => Effect.Effect<ReadonlyArray<string>, InvalidName | InvalidOption | PayloadTooLarge | PartiallyAdded | RedisError>
   /**
    * Deletes events by ID; returns how many existed. Consumers normally ack
    * events rather than remove them.
    */
   readonly remove: (...ids: ReadonlyArray<string>) => Effect.Effect<number, InvalidOption | RedisError>
-  /** Deletes the stream and every event in it, with its consumer groups. */
+  /**
+   * Deletes the stream and every event in it, with its consumer groups. The
+   * sinks opened on this `EventStream` then end with `StreamDestroyed`.
+   */
   readonly destroy: Effect.Effect<void, RedisError>
   /** A new reader of this stream, open until the scope closes. */
   readonly reader: (
@@ -182,45 +219,96 @@ export const make = Effect.fnUntraced(function* (
   const ttlMillis = options?.ttl === undefined ? undefined : yield* validateDuration("ttl", options.ttl, 1)
   const slidingTtlMillis =
     options?.slidingTtl === undefined ? undefined : yield* validateDuration("slidingTtl", options.slidingTtl, 1)
+  const maxPayloadSize = yield* validateInteger(
+    "maxPayloadSize",
+    options?.maxPayloadSize ?? 1024 * 1024,
+    1,
+    maxPayloadSizeLimit
+  )
   const redis = yield* RedisClient
   const key = streamKey(name)
   const trim = { maxLen, approximate: true }
   const addedCounter = forStream(eventsAdded, name)
 
   // `ttl` is set once, on a key without expiry (`NX`): the add that created
-  // the stream. `slidingTtl` is pushed back by every add.
-  const expire: Effect.Effect<unknown, RedisError> =
+  // the stream. `slidingTtl` is pushed back by every add. Either goes with
+  // the add in one atomic step.
+  const expire: Expiry | undefined =
     ttlMillis !== undefined
-      ? redis.pexpire(key, ttlMillis, "NX")
+      ? { millis: ttlMillis, condition: "NX" }
       : slidingTtlMillis !== undefined
-        ? redis.pexpire(key, slidingTtlMillis)
-        : Effect.void
+        ? { millis: slidingTtlMillis }
+        : undefined
+
+  /**
+   * Refuses what Redis would store other than given (a lone surrogate in a
+   * name or topic becomes U+FFFD in UTF-8) and payloads over the maximum.
+   */
+  const checkEvent = (
+    eventName: string,
+    payload: Uint8Array | string,
+    topic: string | undefined
+  ): Effect.Effect<void, InvalidName | InvalidOption | PayloadTooLarge> => {
+    if (typeof eventName !== "string" || loneSurrogateIndex(eventName) !== -1) {
+      return Effect.fail(
+        new InvalidName({ name: String(eventName), message: "an event name must be a well-formed Unicode string" })
+      )
+    }
+    if (topic !== undefined && (typeof topic !== "string" || loneSurrogateIndex(topic) !== -1)) {
+      return Effect.fail(
+        new InvalidOption({
+          option: "topic",
+          message: `a topic must be a well-formed Unicode string, got ${show(topic)}`
+        })
+      )
+    }
+    if (typeof payload !== "string" && !(payload instanceof Uint8Array)) {
+      return Effect.fail(
+        new InvalidOption({ option: "payload", message: "a payload must be a string or a Uint8Array" })
+      )
+    }
+    const size = payloadSize(payload, maxPayloadSize)
+    return size > maxPayloadSize
+      ? Effect.fail(new PayloadTooLarge({ streamName: name, eventName, size, maxSize: maxPayloadSize }))
+      : Effect.void
+  }
 
   const add = (eventName: string, payload: Uint8Array | string, addOptions?: AddOptions) =>
+    Effect.andThen(
+      checkEvent(eventName, payload, addOptions?.topic),
+      redis.xadd(key, toFields(eventName, payload, addOptions?.topic), {
+        trim,
+        noMkStream: addOptions?.onlyIfStreamExists,
+        expire
+      })
+    ).pipe(
+      Effect.flatMap((id) => (id === null ? Effect.undefined : Effect.as(Metric.update(addedCounter, 1), id))),
+      Effect.withSpan("EventStream.add", { attributes: { stream: name, event: eventName } })
+    )
+
+  const addPart = (part: ReadonlyArray<NewEvent>) =>
     redis
-      .xadd(key, toFields(eventName, payload, addOptions?.topic), { trim, noMkStream: addOptions?.onlyIfStreamExists })
-      .pipe(
-        Effect.flatMap((id) =>
-          id === null
-            ? Effect.succeed(undefined)
-            : Effect.as(Effect.andThen(expire, Metric.update(addedCounter, 1)), id)
-        ),
-        Effect.withSpan("EventStream.add", { attributes: { stream: name, event: eventName } })
+      .xaddAll(
+        key,
+        part.map((event) => toFields(event.name, event.payload, event.topic)),
+        { trim, expire }
       )
+      .pipe(Effect.tap(() => Metric.update(addedCounter, part.length)))
 
   const addAll = (events: ReadonlyArray<NewEvent>) =>
-    events.length === 0
-      ? Effect.succeed([])
-      : redis
-          .xaddAll(
-            key,
-            events.map((event) => toFields(event.name, event.payload, event.topic)),
-            { trim }
+    Effect.gen(function* () {
+      for (const event of events) yield* checkEvent(event.name, event.payload, event.topic)
+      const ids: Array<string> = []
+      for (const part of chunkBatch(events)) {
+        const added = yield* addPart(part).pipe(
+          Effect.mapError((error) =>
+            ids.length === 0 ? error : new PartiallyAdded({ streamName: name, addedIds: ids, cause: error })
           )
-          .pipe(
-            Effect.tap(() => Effect.andThen(expire, Metric.update(addedCounter, events.length))),
-            Effect.withSpan("EventStream.addAll", { attributes: { stream: name, count: events.length } })
-          )
+        )
+        for (const id of added) ids.push(id)
+      }
+      return ids as ReadonlyArray<string>
+    }).pipe(Effect.withSpan("EventStream.addAll", { attributes: { stream: name, count: events.length } }))
 
   const remove = (...ids: ReadonlyArray<string>) => {
     const malformed = ids.find((id) => !isEntryId(id))
@@ -236,10 +324,14 @@ export const make = Effect.fnUntraced(function* (
     name,
     key,
     maxLen,
+    maxPayloadSize,
     add,
     addAll,
     remove,
-    destroy: Effect.asVoid(redis.del([key])),
+    destroy: Effect.andThen(
+      redis.del([key]),
+      Effect.suspend(() => notifyDestroyed(stream, name))
+    ),
     reader: (readerOptions) => Reader.make(redis, stream, readerOptions),
     sink: (sinkName, sinkOptions) => Sink.make(redis, stream, sinkName, sinkOptions)
   }

@@ -121,7 +121,7 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
     xaddAll: (key, entries, options) =>
       entries.length === 0
         ? Effect.succeed([])
-        : run("XADD", (now) => Streams.xaddAll(store, key, entries, options?.trim, now)),
+        : run("XADD", (now) => Streams.xaddAll(store, key, entries, options, now)),
     xrange: (key, start, end, count) =>
       run("XRANGE", (now) => Streams.xrange(store, key, { start, end }, count, false, now)),
     xrevrange: (key, end, start, count) =>
@@ -188,6 +188,8 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
     pttl: (key) => run("PTTL", (now) => keyspace.pttl(key, now)),
     set: (key, value, options) => run("SET", (now) => keyspace.set(key, value, options, now)),
     get: (key) => run("GET", (now) => keyspace.get(key, now)),
+    delIfEquals: (key, value) =>
+      run("EVAL", (now) => keyspace.get(key, now) === value && keyspace.del([key], now) === 1),
     hset: (key, field, value) => run("HSET", (now) => keyspace.hset(key, field, value, now)),
     hgetall: (key) => run("HGETALL", (now) => keyspace.hgetall(key, now)),
     hdel: (key, fields) => (fields.length === 0 ? zero : run("HDEL", (now) => keyspace.hdel(key, fields, now))),

@@ -25,6 +25,7 @@
 import type { Stream } from "effect"
 import { Effect, Exit, Metric, Scope } from "effect"
 import type { InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
+import { ReaderClosed } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
 import { toEvent } from "./internal/entries.js"
@@ -34,13 +35,16 @@ import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
 import { startCursor } from "./internal/startCursor.js"
 import * as Subscribers from "./internal/subscribers.js"
+import { makeWatch, type WatchedStream } from "./internal/vanishedStreams.js"
 import type { Service as RedisService } from "./RedisClient.js"
 import * as StartAt from "./StartAt.js"
 
 /**
- * How a reader's streams fail. Lost connections are retried with backoff and
- * never end a stream; a command Redis refuses (for instance `WRONGTYPE` when
- * the key was overwritten with another type) does.
+ * How a reader's streams fail. Lost connections and reads Redis cuts short
+ * (`UNBLOCKED`) are retried with backoff and never end a stream, nor does a
+ * stream key that vanishes (it is read from its first entry once it exists
+ * again); a command Redis refuses (for instance `WRONGTYPE` when the key was
+ * overwritten with another type) does.
  *
  * @example
  * ```ts
@@ -107,12 +111,13 @@ export interface Reader {
   readonly subscribe: Effect.Effect<Stream.Stream<Event, ReaderError>, never, Scope.Scope>
   /**
    * Reads one more stream. `start` defaults to the reader's own start
-   * option. Does nothing if the stream is already read.
+   * option. Does nothing if the stream is already read; fails with
+   * `ReaderClosed` once the reader is closed.
    */
   readonly addStream: (
     stream: EventStream,
     options?: { readonly start?: StartAt.StartAt | undefined }
-  ) => Effect.Effect<void, InvalidOption | RedisError>
+  ) => Effect.Effect<void, InvalidOption | ReaderClosed | RedisError>
   /** Stops reading a stream. Does nothing if the stream is not read. */
   readonly removeStream: (stream: EventStream) => Effect.Effect<void>
   /** Stops polling and ends the reader's streams. Safe to call more than once. */
@@ -126,9 +131,7 @@ export interface Reader {
 }
 
 /** What a reader knows of each stream it reads. */
-interface StreamState {
-  readonly name: string
-  cursor: string
+interface StreamState extends WatchedStream {
   readonly readCounter: ReturnType<typeof forStream>
 }
 
@@ -152,7 +155,7 @@ interface StreamState {
  */
 export const make = Effect.fnUntraced(function* (
   redis: RedisService,
-  stream: EventStream,
+  stream: Pick<EventStream, "name" | "key">,
   options?: Options
 ): Effect.fn.Return<Reader, InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope> {
   const resolved = yield* resolveReadOptions(options)
@@ -161,6 +164,7 @@ export const make = Effect.fnUntraced(function* (
   streams.set(stream.key, {
     name: stream.name,
     cursor: yield* startCursor(redis, stream.key, resolved.start),
+    lastRead: undefined,
     readCounter: forStream(eventsRead, stream.name)
   })
 
@@ -170,6 +174,8 @@ export const make = Effect.fnUntraced(function* (
   let closed = false
   const annotations = { stream: stream.name, reader: readerId }
 
+  // Streams whose key vanished are read again from their first entry.
+  const watchForVanishedKeys = makeWatch(redis)
   const poller = Poller.make({
     redis,
     subscribers,
@@ -177,9 +183,12 @@ export const make = Effect.fnUntraced(function* (
     maxPolled: resolved.maxPolled,
     annotations,
     read: (connection, polled, count) =>
-      connection.xread(
-        polled.map(([key, state]) => ({ key, id: state.cursor })),
-        { count, blockMillis: resolved.blockMillis }
+      watchForVanishedKeys(
+        polled,
+        connection.xread(
+          polled.map(([key, state]) => ({ key, id: state.cursor })),
+          { count, blockMillis: resolved.blockMillis }
+        )
       ),
     handle: (reads) =>
       Effect.forEach(
@@ -187,7 +196,8 @@ export const make = Effect.fnUntraced(function* (
         (read) => {
           const state = streams.get(read.key)
           if (state === undefined || read.entries.length === 0) return Effect.void
-          state.cursor = read.entries[read.entries.length - 1]!.id
+          state.lastRead = read.entries[read.entries.length - 1]!
+          state.cursor = state.lastRead.id
           const events: Array<Event> = []
           for (const entry of read.entries) {
             const event = toEvent(state.name, undefined, entry)
@@ -221,10 +231,19 @@ export const make = Effect.fnUntraced(function* (
     addOptions?: { readonly start?: StartAt.StartAt | undefined }
   ) {
     const start = yield* StartAt.validate(addOptions?.start ?? resolved.start)
-    if (closed || streams.has(added.key)) return
+    if (closed) {
+      const streamNames = Array.from(streams.values(), (state) => state.name)
+      return yield* new ReaderClosed({ streamNames, operation: "addStream" })
+    }
+    if (streams.has(added.key)) return
     const cursor = yield* startCursor(redis, added.key, start)
     if (closed || streams.has(added.key)) return
-    streams.set(added.key, { name: added.name, cursor, readCounter: forStream(eventsRead, added.name) })
+    streams.set(added.key, {
+      name: added.name,
+      cursor,
+      lastRead: undefined,
+      readCounter: forStream(eventsRead, added.name)
+    })
     yield* poller.streamsChanged
   })
 

@@ -168,6 +168,30 @@ export interface AddOptions {
   readonly trim?: Trim | undefined
   /** Do not create the stream: the add returns `null` when the key is missing. */
   readonly noMkStream?: boolean | undefined
+  /** A `PEXPIRE` of the key in the same atomic step, after the add (none when nothing was added). */
+  readonly expire?: Expiry | undefined
+}
+
+/**
+ * A `PEXPIRE key millis [condition]` sent with an add, in one atomic step:
+ * nothing runs between the add and the expiry. Redis does not undo the add
+ * should the expiry fail, so give a valid one (`EventStream` checks `ttl`
+ * and `slidingTtl` before anything is sent).
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * // Set once, on the add that creates the key.
+ * const expiry: RedisClient.Expiry = { millis: 86_400_000, condition: "NX" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Expiry {
+  readonly millis: number
+  readonly condition?: ExpireCondition | undefined
 }
 
 /**
@@ -509,17 +533,18 @@ export interface BlockingConnection {
  * @category models
  */
 export interface Service {
-  /** `XADD`; `null` only when `noMkStream` is set and the key does not exist. */
+  /** `XADD` (and its `expire`, atomically); `null` only when `noMkStream` is set and the key does not exist. */
   readonly xadd: (key: string, fields: FieldsInput, options?: AddOptions) => Effect.Effect<string | null, RedisError>
   /**
    * Many `XADD`s to one key in a single round trip, each with the same trim,
-   * as if sent one after the other with nothing in between; returns the IDs
-   * in order. An empty batch sends nothing and returns `[]`.
+   * as if sent one after the other with nothing in between, then the
+   * `expire` if given, in the same atomic step; returns the IDs in order. An
+   * empty batch sends nothing and returns `[]`.
    */
   readonly xaddAll: (
     key: string,
     entries: ReadonlyArray<FieldsInput>,
-    options?: { readonly trim?: Trim | undefined }
+    options?: { readonly trim?: Trim | undefined; readonly expire?: Expiry | undefined }
   ) => Effect.Effect<ReadonlyArray<string>, RedisError>
   /** `XRANGE key start end [COUNT n]`. */
   readonly xrange: (
@@ -633,6 +658,12 @@ export interface Service {
   readonly pttl: (key: string) => Effect.Effect<number, RedisError>
   /** `SET key value [NX] [PX ms]`; whether the value was set. */
   readonly set: (key: string, value: string, options?: SetOptions) => Effect.Effect<boolean, RedisError>
+  /**
+   * Deletes `key` only if it holds `value`, atomically (compare-and-delete):
+   * for releasing a lease that may have expired and been taken by another
+   * holder meanwhile. Whether it was deleted.
+   */
+  readonly delIfEquals: (key: string, value: string) => Effect.Effect<boolean, RedisError>
   /** `GET`; `null` for a missing key. */
   readonly get: (key: string) => Effect.Effect<string | null, RedisError>
   /** `HSET key field value`; the number of fields added (0 when one was overwritten). */

@@ -23,16 +23,29 @@
  * @since 0.1.0
  */
 import type { Duration } from "effect"
-import { Effect, Exit, Metric, Schedule, Scope, type Stream } from "effect"
-import type { InvalidName, InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
+import { Effect, Exit, Metric, Queue, Schedule, Scope, type Stream } from "effect"
+import type {
+  InvalidName,
+  InvalidOption,
+  InvalidTopicPattern,
+  NotDeliveredToSink,
+  RedisError,
+  SinkClosed
+} from "./Errors.js"
+import { StreamDestroyed } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
-import { sinkKeepAliveKey, sinkLeaseKey, streamKey } from "./internal/keys.js"
-import * as Poller from "./internal/poller.js"
+import { onDestroyed } from "./internal/destroyWatch.js"
+import { goSinkLeaseKey, sinkKeepAliveKey, streamKey } from "./internal/keys.js"
 import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
 import { retryWhileDisconnected } from "./internal/retry.js"
-import { claimCheck, makeHeartbeat, nack as nackEntries } from "./internal/sinkMaintenance.js"
+import * as SinkClaims from "./internal/sinkClaims.js"
+import * as SinkGroups from "./internal/sinkGroups.js"
+import { makeGuards } from "./internal/sinkGuards.js"
+import * as SinkLease from "./internal/sinkLease.js"
+import { claimCheck, makeHeartbeat } from "./internal/sinkMaintenance.js"
+import * as SinkPoll from "./internal/sinkPoll.js"
 import * as SinkProcess from "./internal/sinkProcess.js"
 import type { SinkStream } from "./internal/sinkState.js"
 import * as SinkState from "./internal/sinkState.js"
@@ -43,8 +56,9 @@ import * as StartAt from "./StartAt.js"
 
 /**
  * How a sink's streams fail: a command Redis refuses, or `StreamDestroyed`
- * when a stream key (and so the consumer group) vanished. Lost connections
- * are retried with backoff and never end a stream.
+ * when `stream.destroy` was called on a stream the sink reads. Lost
+ * connections are retried with backoff, and a key or group that vanished
+ * from outside is waited for or recreated: faults never end a stream.
  *
  * @example
  * ```ts
@@ -63,7 +77,7 @@ export type SinkError = SinkState.SinkError
  * pending, nothing redelivered; default false), `ackGracePeriod` (how long
  * a delivered event may stay unacked before it is delivered again; default
  * 20 seconds) and `maxDeliveries` (after that many deliveries without an ack
- * an event moves to the stream `<stream>:dead`; default unlimited).
+ * an event moves to the stream's dead letters, `DeadLetter`; default unlimited).
  *
  * @example
  * ```ts
@@ -80,7 +94,7 @@ export interface Options extends ReadOptions {
   readonly noAck?: boolean | undefined
   /** How long a delivered event may stay unacked before it is delivered again; 20 seconds by default. */
   readonly ackGracePeriod?: Duration.Input | undefined
-  /** Deliveries after which an unacked event moves to `<stream>:dead`; unlimited by default. */
+  /** Deliveries after which an unacked event moves to the stream's dead letters (`DeadLetter`); unlimited by default. */
   readonly maxDeliveries?: number | undefined
 }
 
@@ -108,27 +122,41 @@ export interface Sink {
   readonly events: Stream.Stream<Event, SinkError>
   /** A further stream with a copy of every event delivered after this call, until the scope closes. */
   readonly subscribe: Effect.Effect<Stream.Stream<Event, SinkError>, never, Scope.Scope>
-  /** Acknowledges an event: it will not be delivered again. */
-  readonly ack: (event: Event) => Effect.Effect<void, RedisError>
-  /** Acknowledges many events in one round trip. */
-  readonly ackAll: (events: Iterable<Event>) => Effect.Effect<void, RedisError>
-  /** Hands an event back: it is delivered again at the next claim check, without waiting for the grace period. */
-  readonly nack: (event: Event) => Effect.Effect<void, RedisError>
+  /**
+   * Acknowledges an event: it will not be delivered again. Fails with
+   * `SinkClosed` once the sink is closed, and with `NotDeliveredToSink` for
+   * an event this sink did not deliver (one of another sink, of a reader, or
+   * of a stream the sink no longer reads); either way nothing is sent.
+   */
+  readonly ack: (event: Event) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
+  /** Acknowledges many events in one round trip per stream; checked as `ack`, all before any is sent. */
+  readonly ackAll: (events: Iterable<Event>) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
+  /**
+   * Hands an event back: it is delivered again within ~100 ms,
+   * without waiting for the grace period. Checked as `ack`.
+   */
+  readonly nack: (event: Event) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
   /**
    * Runs `handler` on every event until the sink closes, acking each event
    * whose handler succeeds and handing back (with `nack`) each one whose
    * handler fails or dies. Handler failures are logged and never stop the
-   * sink. `concurrency` (default 1) events are handled at once.
+   * sink. `concurrency` (default 1) events are handled at once. Fails with
+   * `SinkClosed` when called on a closed sink (and `InvalidOption` for a
+   * `concurrency` that is not a positive integer); a `process` running when the
+   * sink closes returns once the acks of the handled events went out.
    */
   readonly process: <X, E, R>(
     handler: (event: Event) => Effect.Effect<X, E, R>,
     options?: { readonly concurrency?: number | undefined }
-  ) => Effect.Effect<void, SinkError, R>
-  /** Reads one more stream with this sink (creating its consumer group if needed). Idempotent. */
+  ) => Effect.Effect<void, SinkError | SinkClosed | InvalidOption, R>
+  /**
+   * Reads one more stream with this sink (creating its consumer group if
+   * needed). Idempotent. Fails with `SinkClosed` on a closed sink.
+   */
   readonly addStream: (
     stream: EventStream,
     options?: { readonly start?: StartAt.StartAt | undefined }
-  ) => Effect.Effect<void, InvalidOption | RedisError>
+  ) => Effect.Effect<void, InvalidOption | SinkClosed | RedisError>
   /**
    * Stops reading a stream. When no consumer of the sink is left on it, its
    * consumer group is destroyed, as Go Pulse does. Idempotent.
@@ -165,7 +193,7 @@ export interface Sink {
  */
 export const keys = (name: string): { readonly keepAlive: string; readonly lease: string } => ({
   keepAlive: sinkKeepAliveKey(name),
-  lease: sinkLeaseKey(name)
+  lease: goSinkLeaseKey(name)
 })
 
 /**
@@ -210,10 +238,12 @@ export const make = Effect.fnUntraced(function* (
     maxDeliveries,
     noAck: options?.noAck ?? false,
     topic: read.topic,
-    subscribers
+    subscribers,
+    handedBack: yield* Queue.unbounded<SinkStream>()
   })
+  const lease = SinkLease.make(redis, name, SinkLease.leaseMillisFor(state.checkIntervalMillis))
   const first = SinkState.makeSinkStream(name, stream.name, SinkState.groupStartId(read.start))
-  yield* SinkState.joinGroup(state, first)
+  yield* SinkGroups.joinGroup(state, first, first.startId, { mkStream: true })
   state.streams.set(first.key, first)
   const heartbeat = makeHeartbeat(state)
   yield* heartbeat
@@ -222,69 +252,73 @@ export const make = Effect.fnUntraced(function* (
   const scope = yield* Scope.fork(parentScope, "sequential")
   let closed = false
   const annotations = { stream: stream.name, sink: name, consumer: state.consumer }
-
-  const poller = Poller.make({
-    redis,
-    subscribers,
-    streams: state.streams,
-    maxPolled: read.maxPolled,
-    annotations,
-    read: (connection, polled, count) =>
-      SinkState.recoveringLostGroups(
-        state,
-        connection.xreadgroup(
-          name,
-          state.consumer,
-          polled.map(([key]) => ({ key, id: ">" })),
-          { count, blockMillis: read.blockMillis, noAck: state.noAck }
-        ),
-        []
-      ),
-    handle: (reads) =>
-      Effect.forEach(
-        reads,
-        (result) => {
-          const sinkStream = state.streams.get(result.key)
-          return sinkStream === undefined || result.entries.length === 0
-            ? Effect.void
-            : SinkState.deliver(state, sinkStream, result.entries)
-        },
-        { discard: true }
-      )
+  const guards = makeGuards({
+    name,
+    consumer: () => state.consumer,
+    isClosed: () => closed,
+    streamKeys: state.streams
   })
 
-  const every = Schedule.spaced(state.checkIntervalMillis)
-  // Runs `effect` every check interval until the sink learns that a stream is gone.
-  const background = (effect: Effect.Effect<void, SinkError>, what: string) =>
+  // Only a destroy through the library, on an EventStream this sink reads, ends it.
+  const unwatch = new Map<string, () => void>()
+  const watchDestroy = (watched: EventStream) =>
+    unwatch.set(
+      watched.key,
+      onDestroyed(watched, (streamName) => subscribers.fail(new StreamDestroyed({ streamName, sinkName: name })))
+    )
+  watchDestroy(stream)
+
+  // The sink's fibers stop when its scope closes or its streams end: after that nothing of it writes to Redis.
+  const inBackground = (effect: Effect.Effect<void>) =>
+    Effect.suspend(() =>
+      subscribers.isEnded()
+        ? Effect.void
+        : Effect.asVoid(
+            Effect.forkIn(Effect.raceFirst(Effect.annotateLogs(effect, annotations), subscribers.ended), scope)
+          )
+    )
+
+  const poller = SinkPoll.make(state, {
+    maxPolled: read.maxPolled,
+    blockMillis: read.blockMillis,
+    annotations,
+    inBackground
+  })
+
+  // Runs `effect` every check interval; a failure is logged and retried at the next one.
+  const every = (effect: Effect.Effect<void, RedisError>, what: string) =>
     retryWhileDisconnected(effect).pipe(
-      Effect.as(true),
-      Effect.catch((error) =>
-        error._tag === "StreamDestroyed"
-          ? Effect.as(subscribers.fail(error), false)
-          : Effect.as(Effect.logError(`sink ${what} failed; retrying at the next interval`, error), true)
-      ),
-      Effect.repeat({ schedule: every, while: (keepGoing) => keepGoing }),
-      Effect.annotateLogs(annotations)
+      Effect.catch((error) => Effect.logError(`sink ${what} failed; retrying at the next interval`, error)),
+      Effect.repeat(Schedule.spaced(state.checkIntervalMillis)),
+      Effect.asVoid
     )
 
   yield* Scope.addFinalizer(
     scope,
     Effect.suspend(() => {
       closed = true
+      for (const stop of unwatch.values()) stop()
       return Effect.andThen(subscribers.close, leaveGroups)
     })
   )
-  yield* Effect.forkIn(poller.run, scope)
-  yield* Effect.forkIn(Effect.delay(background(heartbeat, "heartbeat"), state.checkIntervalMillis), scope)
-  yield* Effect.forkIn(Effect.andThen(subscribers.firstConsumer, background(claimCheck(state), "claim check")), scope)
+  yield* inBackground(poller.run)
+  yield* inBackground(Effect.delay(every(heartbeat, "heartbeat"), state.checkIntervalMillis))
+  yield* inBackground(Effect.andThen(subscribers.firstConsumer, every(claimCheck(state, lease), "claim check")))
+  yield* inBackground(
+    retryWhileDisconnected(SinkClaims.handBack(state)).pipe(
+      Effect.catch((error) => Effect.logError("could not hand nacked events back; the claim check will", error)),
+      Effect.forever
+    )
+  )
 
   /**
-   * On close: unmark this consumer and delete it where it has nothing
-   * pending. Where it still has pending events, it stays for another
-   * consumer to claim them and remove it later.
+   * On close: give the lease up, unmark this consumer and delete it where it
+   * has nothing pending. Where it still has pending events, it stays for
+   * another consumer to claim them and remove it later.
    */
   function leaveGroups(): Effect.Effect<void> {
     return Effect.gen(function* () {
+      yield* lease.release
       yield* redis.hdel(state.keepAliveKey, [state.consumer])
       for (const sinkStream of state.streams.values()) {
         yield* redis.xgroupDelConsumerIfNoPending(sinkStream.key, name, state.consumer)
@@ -302,7 +336,10 @@ export const make = Effect.fnUntraced(function* (
   const ackIds = (sinkStream: SinkStream, ids: ReadonlyArray<string>) =>
     state.noAck || ids.length === 0
       ? Effect.void
-      : Effect.andThen(redis.xack(sinkStream.key, name, ids), Metric.update(sinkStream.acked, ids.length))
+      : redis.xack(sinkStream.key, name, ids).pipe(
+          Effect.tap(() => Effect.sync(() => SinkState.settled(sinkStream, ids))),
+          Effect.andThen(Metric.update(sinkStream.acked, ids.length))
+        )
 
   const ack = (event: Event) => ackIds(streamOf(event), [event.id])
 
@@ -319,7 +356,7 @@ export const make = Effect.fnUntraced(function* (
     })
   }
 
-  const nack = (event: Event) => (state.noAck ? Effect.void : nackEntries(state, streamOf(event), event))
+  const nack = (event: Event) => (state.noAck ? Effect.void : SinkClaims.nack(state, streamOf(event), event))
 
   const process = <X, E, R>(
     handler: (event: Event) => Effect.Effect<X, E, R>,
@@ -338,11 +375,13 @@ export const make = Effect.fnUntraced(function* (
     addOptions?: { readonly start?: StartAt.StartAt | undefined }
   ) {
     const start = yield* StartAt.validate(addOptions?.start ?? read.start)
-    if (closed || state.streams.has(added.key)) return
+    yield* guards.ensureOpen("addStream")
+    if (state.streams.has(added.key)) return
     const sinkStream = SinkState.makeSinkStream(name, added.name, SinkState.groupStartId(start))
-    yield* SinkState.joinGroup(state, sinkStream)
+    yield* SinkGroups.joinGroup(state, sinkStream, sinkStream.startId, { mkStream: true })
     if (closed || state.streams.has(added.key)) return
     state.streams.set(added.key, sinkStream)
+    watchDestroy(added)
     yield* poller.streamsChanged
   })
 
@@ -350,6 +389,8 @@ export const make = Effect.fnUntraced(function* (
     const sinkStream = state.streams.get(removed.key)
     if (sinkStream === undefined) return
     state.streams.delete(removed.key)
+    unwatch.get(removed.key)?.()
+    unwatch.delete(removed.key)
     yield* poller.streamsChanged
     yield* redis.xgroupDelConsumerIfNoPending(sinkStream.key, name, state.consumer)
     const groups = yield* redis.xinfoGroups(sinkStream.key).pipe(Effect.catch(() => Effect.succeed([])))
@@ -365,10 +406,20 @@ export const make = Effect.fnUntraced(function* (
     },
     events: subscribers.events,
     subscribe: subscribers.subscribe,
-    ack,
-    ackAll,
-    nack,
-    process,
+    ack: (event) => Effect.andThen(guards.ensureDelivered("ack", [event]), () => ack(event)),
+    ackAll: (events) => {
+      const list = Array.from(events)
+      return Effect.andThen(guards.ensureDelivered("ackAll", list), () => ackAll(list))
+    },
+    nack: (event) => Effect.andThen(guards.ensureDelivered("nack", [event]), () => nack(event)),
+    process: (handler, processOptions) =>
+      Effect.andThen(
+        Effect.andThen(
+          validateInteger("concurrency", processOptions?.concurrency ?? 1, 1),
+          guards.ensureOpen("process")
+        ),
+        () => process(handler, processOptions)
+      ),
     addStream,
     removeStream,
     close: Effect.suspend(() => (closed ? Effect.void : Scope.close(scope, Exit.void))),

@@ -1,6 +1,6 @@
 import { expect } from "@effect/vitest"
-import { EventStream, RedisClient, StartAt, Topic } from "@effect-pulse/core"
-import { Effect, Exit } from "effect"
+import { EventStream, RedisClient, type Sink, StartAt, Topic } from "@effect-pulse/core"
+import { Effect, Exit, Fiber, Option, Stream } from "effect"
 import { countingRedis, describeOnBothLayers, uniqueName } from "./utils/redisLayers.js"
 
 const failureTag = <A, E extends { readonly _tag: string }>(exit: Exit.Exit<A, E>) =>
@@ -9,7 +9,21 @@ const failureTag = <A, E extends { readonly _tag: string }>(exit: Exit.Exit<A, E
     : []
 
 describeOnBothLayers("Bad input", (it) => {
-  const badNames = ["", "a b", "tab\there", "nul\0", "star*", "question?", "[bracket", "bracket]", "x".repeat(513)]
+  const badNames = [
+    "",
+    "a b",
+    "tab\there",
+    "nul\0",
+    "star*",
+    "question?",
+    "[bracket",
+    "bracket]",
+    "x".repeat(513),
+    // Lone surrogates: UTF-8 has no encoding for them, so they would all be stored as U+FFFD.
+    "\ud800",
+    "a\udc00b",
+    "end\udbff"
+  ]
 
   it.effect("invalid stream names fail with InvalidName before reaching Redis", () =>
     Effect.gen(function* () {
@@ -22,6 +36,7 @@ describeOnBothLayers("Bad input", (it) => {
       // The limits themselves are accepted.
       yield* EventStream.make("x".repeat(512)).pipe(Effect.provide(layer))
       yield* EventStream.make("orders.eu:2024-01/ok").pipe(Effect.provide(layer))
+      yield* EventStream.make("emoji-\ud83d\ude00").pipe(Effect.provide(layer))
     })
   )
 
@@ -35,7 +50,17 @@ describeOnBothLayers("Bad input", (it) => {
         { ttl: -1 },
         { ttl: 0 },
         { slidingTtl: "-3 seconds" },
-        { ttl: "1 hour", slidingTtl: "1 hour" }
+        { ttl: "1 hour", slidingTtl: "1 hour" },
+        { ttl: Infinity },
+        { ttl: Number.NaN },
+        { slidingTtl: Infinity },
+        { slidingTtl: 2 ** 53 },
+        { maxLen: Infinity },
+        { maxLen: Number.NaN },
+        { maxLen: 2 ** 53 },
+        { maxPayloadSize: 0 },
+        { maxPayloadSize: Number.NaN },
+        { maxPayloadSize: 2 ** 32 }
       ]
       for (const options of cases) {
         const exit = yield* Effect.exit(
@@ -58,6 +83,11 @@ describeOnBothLayers("Bad input", (it) => {
         { options: { bufferSize: 0 }, tag: "InvalidOption" },
         { options: { bufferSize: 2.5 }, tag: "InvalidOption" },
         { options: { blockDuration: -1 }, tag: "InvalidOption" },
+        { options: { blockDuration: Number.NaN }, tag: "InvalidOption" },
+        { options: { blockDuration: -Infinity }, tag: "InvalidOption" },
+        { options: { blockDuration: 2 ** 53 }, tag: "InvalidOption" },
+        { options: { maxPolled: Infinity }, tag: "InvalidOption" },
+        { options: { bufferSize: Number.NaN }, tag: "InvalidOption" },
         { options: { start: StartAt.after("not-an-id") }, tag: "InvalidOption" },
         { options: { start: StartAt.after("1-2-3") }, tag: "InvalidOption" },
         { options: { start: StartAt.after("99999999999999999999999") }, tag: "InvalidOption" },
@@ -72,6 +102,39 @@ describeOnBothLayers("Bad input", (it) => {
       }
       expect(calls).toEqual([])
       expect(yield* redis.exists([stream.key])).toBe(0)
+    })
+  )
+
+  it.effect("invalid sink options fail before reaching Redis, and messages give the range and the value", () =>
+    Effect.gen(function* () {
+      const { calls, layer } = yield* countingRedis
+      const stream = yield* EventStream.make(uniqueName("bad-sink")).pipe(Effect.provide(layer))
+      const cases: ReadonlyArray<{ readonly options: Sink.Options; readonly says: ReadonlyArray<string> }> = [
+        { options: { ackGracePeriod: Infinity }, says: ["ackGracePeriod", `1 ms to ${2 ** 53 - 1} ms`, "Infinity"] },
+        { options: { ackGracePeriod: Number.NaN }, says: ["ackGracePeriod", "NaN"] },
+        { options: { ackGracePeriod: 0 }, says: ["ackGracePeriod", "got 0"] },
+        { options: { blockDuration: Number.NaN }, says: ["blockDuration", "NaN"] },
+        { options: { maxDeliveries: 1.5 }, says: ["maxDeliveries", `from 1 to ${2 ** 53 - 1}`, "got 1.5"] },
+        { options: { maxDeliveries: Number.NaN }, says: ["maxDeliveries", "got NaN"] },
+        { options: { maxPolled: 2 ** 53 }, says: ["maxPolled", `got ${2 ** 53}`] }
+      ]
+      for (const { options, says } of cases) {
+        const error = yield* Effect.flip(Effect.scoped(stream.sink("billing", options)))
+        expect(error._tag, JSON.stringify(options)).toBe("InvalidOption")
+        for (const part of says) expect(error.message).toContain(part)
+      }
+      expect(calls).toEqual([])
+    })
+  )
+
+  it.effect("an infinite blockDuration is accepted: it blocks until an event comes", () =>
+    Effect.gen(function* () {
+      const stream = yield* EventStream.make(uniqueName("block-forever"))
+      const reader = yield* stream.reader({ blockDuration: Infinity })
+      const first = yield* Effect.forkScoped(Stream.runHead(reader.events))
+      yield* reader.bufferedEvents
+      const id = yield* stream.add("created", "")
+      expect(Option.map(yield* Fiber.join(first), (event) => event.id)).toEqual(Option.some(id))
     })
   )
 

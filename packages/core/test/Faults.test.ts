@@ -2,6 +2,7 @@ import { expect, layer } from "@effect/vitest"
 import { type Event, EventStream, RedisClient, StartAt } from "@effect-pulse/core"
 import { RedisTestServer } from "@effect-pulse/redis-layer"
 import { Effect, Fiber, Schedule, Stream } from "effect"
+import { addAllRetrying } from "./faults/run.js"
 import { eventually, uniqueName } from "./utils/redisLayers.js"
 
 // Faults on a redis-server the harness owns: connections killed, the server
@@ -9,16 +10,6 @@ import { eventually, uniqueName } from "./utils/redisLayers.js"
 
 const batch = (prefix: string, count: number) =>
   Array.from({ length: count }, (_, n) => ({ name: `${prefix}${n}`, payload: String(n) }))
-
-/** Adds, retrying while the connection is being re-established (the caller's decision, as documented). */
-const addAllRetrying = (stream: EventStream.EventStream, events: ReadonlyArray<EventStream.NewEvent>) =>
-  stream.addAll(events).pipe(
-    Effect.retry({
-      schedule: Schedule.spaced("20 millis"),
-      times: 100,
-      while: (error) => error._tag === "RedisConnectionError"
-    })
-  )
 
 const ids = (events: ReadonlyArray<Event.Event>) => events.map((event) => event.id)
 
@@ -36,6 +27,23 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true, timeout: "6
         const after = yield* addAllRetrying(stream, batch("after", 100))
         const rest = yield* reader.events.pipe(Stream.take(150), Stream.runCollect)
         expect([...ids(firstHalf), ...ids(rest)]).toEqual([...before, ...after])
+      })
+    )
+
+    it.effect("a reader whose blocked read Redis cuts short (CLIENT UNBLOCK ... ERROR) goes on reading", () =>
+      Effect.gen(function* () {
+        const server = yield* RedisTestServer.RedisTestServer
+        const stream = yield* EventStream.make(uniqueName("fault-unblock"))
+        const reader = yield* stream.reader({ start: StartAt.oldest, blockDuration: 0 })
+        const first = yield* addAllRetrying(stream, batch("a", 3))
+        const waiting = yield* Effect.forkScoped(reader.events.pipe(Stream.take(6), Stream.runCollect))
+        // The reader blocks (forever) once it has the first three: unblock it until that happened.
+        yield* Effect.repeat(server.unblockClients, {
+          until: (count) => count > 0,
+          schedule: Schedule.spaced("10 millis")
+        })
+        const second = yield* addAllRetrying(stream, batch("b", 3))
+        expect(ids(yield* Fiber.join(waiting))).toEqual([...first, ...second])
       })
     )
 

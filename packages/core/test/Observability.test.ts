@@ -1,16 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { EventStream, InMemoryRedis, StartAt } from "@effect-pulse/core"
 import { Effect, Metric, Stream } from "effect"
-
-/** The value of a counter series, found by name and attributes in a fresh registry. */
-const counter = (id: string, attributes: Record<string, string>) =>
-  Effect.map(Metric.snapshot, (snapshots) => {
-    const found = snapshots.find(
-      (snapshot) =>
-        snapshot.id === id && Object.entries(attributes).every(([key, value]) => snapshot.attributes?.[key] === value)
-    )
-    return found?.type === "Counter" ? Number(found.state.count) : undefined
-  })
+import { counterValue as counter } from "./utils/metrics.js"
 
 describe("Observability", () => {
   it.effect("counts events added, read, delivered, acked and nacked per stream and sink", () =>

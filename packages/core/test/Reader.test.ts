@@ -1,12 +1,36 @@
 import { expect } from "@effect/vitest"
 import { Event, EventStream, RedisClient, StartAt, Topic } from "@effect-pulse/core"
-import { DateTime, Deferred, Effect, Fiber, Stream } from "effect"
+import { DateTime, Deferred, type Duration, Effect, Fiber, Stream } from "effect"
 import { describeOnBothLayers, uniqueName } from "./utils/redisLayers.js"
 
 const takeEvents = (stream: Stream.Stream<Event.Event, unknown>, n: number) =>
   stream.pipe(Stream.take(n), Stream.runCollect)
 
 const names = (events: ReadonlyArray<Event.Event>) => events.map((event) => event.eventName)
+
+/**
+ * A stream with one entry at the explicit ID 1000-5 and a reader that has
+ * read it; `add` adds with an explicit ID, as a re-created key may get the
+ * IDs of the old one.
+ */
+const readerOfReusedIds = (name: string, blockDuration: Duration.Input) =>
+  Effect.gen(function* () {
+    const redis = yield* RedisClient.RedisClient
+    const stream = yield* EventStream.make(uniqueName(name))
+    const add = (id: string, eventName: string) =>
+      redis.xadd(
+        stream.key,
+        [
+          ["n", eventName],
+          ["p", ""]
+        ],
+        { id }
+      )
+    yield* add("1000-5", "old")
+    const reader = yield* stream.reader({ start: StartAt.oldest, blockDuration })
+    expect(names(yield* takeEvents(reader.events, 1))).toEqual(["old"])
+    return { redis, stream, add, reader }
+  })
 
 describeOnBothLayers("Reader", (it) => {
   it.effect("reads an added event with its name, topic, payload and time", () =>
@@ -239,16 +263,45 @@ describeOnBothLayers("Reader", (it) => {
     })
   )
 
+  // The new key's first ID may be the very ID of "before" (same millisecond):
+  // the reader then finds out when a blocking read times out.
   it.effect("a stream destroyed and recreated under a reader goes on delivering", () =>
     Effect.gen(function* () {
       const stream = yield* EventStream.make(uniqueName("recreated"))
       yield* stream.add("before", "")
-      const reader = yield* stream.reader({ start: StartAt.oldest })
+      const reader = yield* stream.reader({ start: StartAt.oldest, blockDuration: "100 millis" })
       expect(names(yield* takeEvents(reader.events, 1))).toEqual(["before"])
       yield* stream.destroy
       yield* stream.add("after", "")
       expect(names(yield* takeEvents(reader.events, 1))).toEqual(["after"])
     })
+  )
+
+  it.effect("a stream re-created with IDs at or below the reader's cursor is read from its first entry", () =>
+    Effect.gen(function* () {
+      const { redis, stream, add, reader } = yield* readerOfReusedIds("reused-ids", "50 millis")
+      // Below the cursor, then at the cursor with other fields: each time a new key.
+      yield* redis.del([stream.key])
+      yield* add("1000-1", "new1")
+      yield* add("1000-2", "new2")
+      expect(names(yield* takeEvents(reader.events, 2))).toEqual(["new1", "new2"])
+      yield* redis.del([stream.key])
+      yield* add("1000-2", "new3")
+      expect(names(yield* takeEvents(reader.events, 1))).toEqual(["new3"])
+    })
+  )
+
+  it.effect(
+    "a stream re-created under a blocked reader, through its cursor and past it, is read from its first entry",
+    () =>
+      Effect.gen(function* () {
+        // A block longer than the test: the reader must notice on the read that the new entries wake.
+        const { redis, stream, add, reader } = yield* readerOfReusedIds("straddled", "1 minute")
+        yield* redis.del([stream.key])
+        const added = ["new1", "new2", "new3", "new4", "new5", "new6", "new7"]
+        for (const [index, name] of added.entries()) yield* add(`1000-${index + 1}`, name)
+        expect(names(yield* takeEvents(reader.events, 7))).toEqual(added)
+      })
   )
 
   it.effect("onlyIfStreamExists adds nothing to a missing stream", () =>

@@ -1,9 +1,7 @@
 import { expect } from "@effect/vitest"
-import { type Event, EventStream, RedisClient, StartAt } from "@effect-pulse/core"
+import { EventStream, RedisClient, StartAt } from "@effect-pulse/core"
 import { Effect, Exit, Stream } from "effect"
 import { countingRedis, describeOnBothLayers, uniqueName } from "./utils/redisLayers.js"
-
-const names = (events: ReadonlyArray<Event.Event>) => events.map((event) => event.eventName)
 
 const failureTags = <A, E extends { readonly _tag: string }>(exit: Exit.Exit<A, E>) =>
   Exit.isFailure(exit)
@@ -11,23 +9,7 @@ const failureTags = <A, E extends { readonly _tag: string }>(exit: Exit.Exit<A, 
     : []
 
 describeOnBothLayers("Sink groups", (it) => {
-  it.effect("a consumer group destroyed from outside is recreated at the sink's start position", () =>
-    Effect.gen(function* () {
-      const redis = yield* RedisClient.RedisClient
-      const stream = yield* EventStream.make(uniqueName("group-lost"))
-      const sink = yield* stream.sink("rebuilt", { start: StartAt.oldest, blockDuration: "200 millis" })
-      yield* stream.add("a", "")
-      const [first] = yield* sink.events.pipe(Stream.take(1), Stream.runCollect)
-      yield* sink.ack(first!)
-      expect(yield* redis.xgroupDestroy(stream.key, "rebuilt")).toBe(true)
-      yield* stream.add("b", "")
-      // Recreated at the oldest entry: `a` is delivered again, then `b`.
-      expect(names(yield* sink.events.pipe(Stream.take(2), Stream.runCollect))).toEqual(["a", "b"])
-      expect((yield* redis.xinfoGroups(stream.key)).map((group) => group.name)).toEqual(["rebuilt"])
-    })
-  )
-
-  it.effect("a stream deleted under a sink ends its streams with StreamDestroyed", () =>
+  it.effect("stream.destroy ends the streams of a sink opened on it with StreamDestroyed", () =>
     Effect.gen(function* () {
       const stream = yield* EventStream.make(uniqueName("stream-gone"))
       const sink = yield* stream.sink("orphan", { start: StartAt.oldest, blockDuration: "200 millis" })

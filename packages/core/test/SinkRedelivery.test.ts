@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DeadLetter, Event, EventStream, InMemoryRedis, RedisClient, StartAt } from "@effect-pulse/core"
+import { DeadLetter, Event, EventStream, InMemoryRedis, RedisClient, Sink, StartAt } from "@effect-pulse/core"
 import { Effect, Fiber, Option, Stream } from "effect"
 import { TestClock } from "effect/testing"
 
@@ -46,18 +46,73 @@ describe("Sink redelivery (InMemoryRedis, TestClock)", () => {
     }).pipe(Effect.provide(InMemoryRedis.layer))
   )
 
-  it.effect("a nacked event comes back at the next claim check", () =>
+  it.effect("a nacked event comes back 50 ms later, not at the next claim check", () =>
     Effect.gen(function* () {
       const { stream } = yield* setup
       const sink = yield* stream.sink("billing", { start: StartAt.oldest, ackGracePeriod: grace })
       const id = yield* stream.add("created", "")
       yield* sink.nack(yield* takeOne(sink.events))
       const again = yield* Effect.forkScoped(takeOne(sink.events))
-      yield* TestClock.adjust("4999 millis")
+      yield* TestClock.adjust("49 millis")
       expect(yield* isDone(again)).toBe(false)
       yield* TestClock.adjust("1 millis")
       expect((yield* Fiber.join(again)).id).toBe(id)
     }).pipe(Effect.provide(InMemoryRedis.layer))
+  )
+
+  it.effect(
+    "a same-named sink on another stream is not held up by the lease: it claims its own events once overdue",
+    () =>
+      Effect.gen(function* () {
+        const { stream } = yield* setup
+        // The issue's case: a default-grace sink of the same name holds the lease (taken for ~5 s every 5 s).
+        const holder = yield* stream.sink("billing", { ackGracePeriod: grace })
+        yield* Effect.forkScoped(Stream.runDrain(holder.events))
+        const other = yield* EventStream.make("redelivery-other")
+        const sink = yield* other.sink("billing", {
+          start: StartAt.oldest,
+          ackGracePeriod: "300 millis",
+          maxDeliveries: 2
+        })
+        const id = yield* other.add("created", "")
+        expect((yield* takeOne(sink.events)).id).toBe(id)
+        const again = yield* Effect.forkScoped(takeOne(sink.events))
+        // Checks every 75 ms: the oldest pending event is overdue at 300 + 75 ms.
+        yield* TestClock.adjust("374 millis")
+        expect(yield* isDone(again)).toBe(false)
+        yield* TestClock.adjust("1 millis")
+        expect((yield* Fiber.join(again)).id).toBe(id)
+      }).pipe(Effect.provide(InMemoryRedis.layer))
+  )
+
+  it.effect(
+    "a closed sink's lease is released: the next same-named sink redelivers after exactly its grace period",
+    () =>
+      Effect.gen(function* () {
+        const { redis, stream } = yield* setup
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const holder = yield* stream.sink("billing", { ackGracePeriod: grace })
+            yield* Effect.forkScoped(Stream.runDrain(holder.events))
+            yield* TestClock.adjust("1 millis")
+            expect(yield* redis.get(Sink.keys("billing").lease)).not.toBeNull()
+          })
+        )
+        expect(yield* redis.get(Sink.keys("billing").lease)).toBeNull()
+        const other = yield* EventStream.make("redelivery-other")
+        const sink = yield* other.sink("billing", {
+          start: StartAt.oldest,
+          ackGracePeriod: "300 millis",
+          maxDeliveries: 2
+        })
+        const id = yield* other.add("created", "")
+        expect((yield* takeOne(sink.events)).id).toBe(id)
+        const again = yield* Effect.forkScoped(takeOne(sink.events))
+        yield* TestClock.adjust("299 millis")
+        expect(yield* isDone(again)).toBe(false)
+        yield* TestClock.adjust("1 millis")
+        expect((yield* Fiber.join(again)).id).toBe(id)
+      }).pipe(Effect.provide(InMemoryRedis.layer))
   )
 
   it.effect("after maxDeliveries deliveries an event moves to the dead-letter stream and is acked", () =>
@@ -72,12 +127,14 @@ describe("Sink redelivery (InMemoryRedis, TestClock)", () => {
       yield* TestClock.adjust("20 seconds")
       expect(deliveries).toEqual([id, id])
       expect((yield* redis.xpending(stream.key, "billing")).count).toBe(0)
-      const dead = yield* EventStream.make(`${stream.name}:dead`)
-      const reader = yield* dead.reader({ start: StartAt.oldest })
+      const reader = yield* DeadLetter.reader(stream.name, { start: StartAt.oldest })
       const letter = yield* takeOne(reader.events)
       expect(letter).toMatchObject({ eventName: "created", topic: "eu", streamName: `${stream.name}:dead` })
       expect(new TextDecoder().decode(letter.payload)).toBe("poison")
-      const [entry] = yield* redis.xrange(dead.key, "-", "+")
+      // Under pulse:dead:, where no stream a user names can be (not even `<name>:dead`).
+      expect(DeadLetter.key(stream.name)).toBe(`pulse:dead:${stream.name}`)
+      expect(yield* redis.exists([(yield* EventStream.make(`${stream.name}:dead`)).key])).toBe(0)
+      const [entry] = yield* redis.xrange(DeadLetter.key(stream.name), "-", "+")
       const fields = Object.fromEntries(entry!.fields.map(([field, value]) => [field, new TextDecoder().decode(value)]))
       expect(fields).toMatchObject({ sink: "billing", deliveries: "2", id })
 

@@ -11,6 +11,11 @@ export type ExampleError =
   | Errors.InvalidOption
   | Errors.InvalidTopicPattern
   | Errors.RedisError
+  | Errors.PayloadTooLarge
+  | Errors.PartiallyAdded
+  | Errors.SinkClosed
+  | Errors.ReaderClosed
+  | Errors.NotDeliveredToSink
   | Sink.SinkError
   | Schema.SchemaError
 

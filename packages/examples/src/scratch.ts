@@ -5,14 +5,14 @@
  * as it was found. None of this is needed in an application, whose streams
  * and sinks have fixed names and outlive the process.
  */
-import { type Errors, EventStream, RedisClient, Sink } from "@effect-pulse/core"
+import { DeadLetter, type Errors, EventStream, RedisClient, Sink } from "@effect-pulse/core"
 import { Effect, type Scope } from "effect"
 
 const runId = Effect.sync(() => crypto.randomUUID().slice(0, 8))
 
 /**
  * A stream name unique to this run, `<base>-<8 hex digits>`. When the scope
- * closes, the stream is destroyed with its dead-letter stream `<name>:dead`.
+ * closes, the stream is destroyed with its dead letters.
  * Call it before opening readers or sinks in the same scope, so that they are
  * closed before their stream goes.
  */
@@ -22,9 +22,10 @@ export const streamName = (
   Effect.gen(function* () {
     const name = `${base}-${yield* runId}`
     // `make` only checks the name: nothing reaches Redis until `destroy`.
-    const streams = [yield* EventStream.make(name), yield* EventStream.make(`${name}:dead`)]
+    const stream = yield* EventStream.make(name)
+    const redis = yield* RedisClient.RedisClient
     // A failed clean-up fails the example (as a defect) rather than leaving keys behind unnoticed.
-    yield* Effect.addFinalizer(() => Effect.forEach(streams, (stream) => stream.destroy).pipe(Effect.orDie))
+    yield* Effect.addFinalizer(() => redis.del([stream.key, DeadLetter.key(name)]).pipe(Effect.orDie))
     return name
   })
 

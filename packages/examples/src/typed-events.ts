@@ -3,7 +3,7 @@
  * not decode is handed back, and after two deliveries it moves to the
  * dead-letter stream, where a reader finds it.
  */
-import { Event, EventStream, Payload, StartAt } from "@effect-pulse/core"
+import { DeadLetter, Event, EventStream, Payload, StartAt } from "@effect-pulse/core"
 import { Console, Effect, Schema, Stream } from "effect"
 import type { Program } from "./program.js"
 import * as Scratch from "./scratch.js"
@@ -26,7 +26,7 @@ export const typedEvents: Program = Effect.gen(function* () {
   // A producer with a bug: this payload is no OrderPlaced.
   yield* orders.add("placed", '{"id":"three"}')
 
-  // After two deliveries without an ack, an event moves to the stream `<name>:dead`.
+  // After two deliveries without an ack, an event moves to the stream's dead letters.
   const billing = yield* orders.sink(billingName, {
     start: StartAt.oldest,
     ackGracePeriod: "300 millis",
@@ -46,9 +46,8 @@ export const typedEvents: Program = Effect.gen(function* () {
     )
   )
 
-  // The dead letters form a stream like any other: a reader shows what landed there.
-  const deadLetters = yield* EventStream.make(`${orders.name}:dead`)
-  const reader = yield* deadLetters.reader({ start: StartAt.oldest })
+  // The dead letters form a stream of their own: a reader shows what landed there.
+  const reader = yield* DeadLetter.reader(orders.name, { start: StartAt.oldest })
   const firstDeadLetter = reader.events.pipe(Stream.take(1), Stream.runCollect)
   // Billing runs until the dead letter arrives (a failure of either fails the example).
   const [dead] = yield* Effect.raceFirst(Effect.andThen(bill, Effect.never), firstDeadLetter)

@@ -31,7 +31,7 @@
  * @since 0.1.0
  */
 import { Errors, RedisClient } from "@effect-pulse/core"
-import { Config, Effect, Layer, Redacted } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import { blockingOverrides } from "./internal/blocking.js"
 import { close, silenceErrors, waitUntilReady } from "./internal/connection.js"
@@ -46,7 +46,8 @@ import * as Service from "./internal/service.js"
  *   TLS. Explicit options below win over the parts of the URL.
  * - `host` (default `localhost`), `port` (default 6379), `username`,
  *   `password` (a `Redacted`, so it cannot leak through logs), `db`
- *   (default 0), `tls` (`true` or Node's `tls.ConnectionOptions`).
+ *   (default 0), `tls` (`true`, or `TlsOptions`: a private CA, a client
+ *   certificate and key for mutual TLS, the server name, whether to verify).
  * - `connectTimeout` (default 10 seconds): how long building the layer waits
  *   for Redis to be ready, retrying in between; also the limit of each
  *   connection attempt later on.
@@ -71,6 +72,42 @@ import * as Service from "./internal/service.js"
  * @category models
  */
 export type Options = internalOptions.Options
+
+/**
+ * TLS settings, for `Options.tls` (setting any of them turns TLS on):
+ *
+ * - `ca` (PEM text or bytes, or a list) or `caFile` (a path): the CA that
+ *   signed the server's certificate, for a private CA; by default Node's
+ *   list of public CAs.
+ * - `cert` / `certFile` and `key` (a `Redacted` PEM) / `keyFile`: a client
+ *   certificate and its key, for servers that require one (mutual TLS,
+ *   `tls-auth-clients yes`).
+ * - `serverName`: the name the server's certificate must hold (SNI), when
+ *   it is not the host connected to (an IP address, a tunnel).
+ * - `verify` (default `true`): `false` accepts any certificate. Encrypts
+ *   but no longer proves whom you talk to: for development only.
+ *
+ * Files are read when the layer is built; an unreadable file fails with
+ * `InvalidOption` naming the option and the path. Other Node TLS options go
+ * in `ioredis: { tls: ... }`, which replaces these.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { RedisLayer } from "@effect-pulse/redis-layer"
+ *
+ * const mutualTls: RedisLayer.TlsOptions = {
+ *   caFile: "/etc/redis/ca.pem",
+ *   certFile: "/etc/redis/client.pem",
+ *   key: Redacted.make(process.env.REDIS_CLIENT_KEY ?? ""),
+ *   serverName: "redis.internal"
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TlsOptions = internalOptions.TlsOptions
 
 /**
  * A `RedisClient` over a new ioredis connection. Building the layer connects
@@ -141,6 +178,33 @@ const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> =>
 const optionalString = (name: string): Config.Config<string | undefined> =>
   optional(Config.String(name).pipe(Config.map((value) => (value.trim() === "" ? undefined : value))))
 
+const tlsConfig = Config.all({
+  enabled: optional(Config.Boolean("REDIS_TLS")),
+  ca: optionalString("REDIS_TLS_CA"),
+  caFile: optionalString("REDIS_TLS_CA_FILE"),
+  cert: optionalString("REDIS_TLS_CERT"),
+  certFile: optionalString("REDIS_TLS_CERT_FILE"),
+  key: optional(
+    Config.Redacted("REDIS_TLS_KEY").pipe(Config.map((key) => (Redacted.value(key).trim() === "" ? undefined : key)))
+  ),
+  keyFile: optionalString("REDIS_TLS_KEY_FILE"),
+  serverName: optionalString("REDIS_TLS_SERVERNAME"),
+  verify: optional(Config.Boolean("REDIS_TLS_VERIFY"))
+}).pipe(
+  Config.flatMap(({ enabled, ...details }): Config.Config<boolean | TlsOptions | undefined> => {
+    const given = Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined))
+    if (Object.keys(given).length === 0) return Config.succeed(enabled)
+    if (enabled === false) {
+      return Config.fail(
+        new ConfigProvider.SourceError({
+          message: `REDIS_TLS is false, but TLS settings are given (${Object.keys(given).join(", ")}): remove one or the other`
+        })
+      )
+    }
+    return Config.succeed(given as TlsOptions)
+  })
+)
+
 /**
  * The options of `layerConfig`, read from the environment (or whatever
  * `ConfigProvider` is installed). Every variable is optional:
@@ -153,7 +217,12 @@ const optionalString = (name: string): Config.Config<string | undefined> =>
  * | `REDIS_USERNAME` | `username` |
  * | `REDIS_PASSWORD` | `password`, read as `Redacted` |
  * | `REDIS_DB` | `db` |
- * | `REDIS_TLS` | `tls` (`true`/`false`) |
+ * | `REDIS_TLS` | `tls` (`true`/`false`); any `REDIS_TLS_*` below turns TLS on |
+ * | `REDIS_TLS_CA` / `REDIS_TLS_CA_FILE` | `tls.ca` (PEM) / `tls.caFile` (path) |
+ * | `REDIS_TLS_CERT` / `REDIS_TLS_CERT_FILE` | `tls.cert` / `tls.certFile`: the client certificate |
+ * | `REDIS_TLS_KEY` / `REDIS_TLS_KEY_FILE` | `tls.key` (read as `Redacted`) / `tls.keyFile`: its key |
+ * | `REDIS_TLS_SERVERNAME` | `tls.serverName` |
+ * | `REDIS_TLS_VERIFY` | `tls.verify` (`false` accepts any certificate) |
  * | `REDIS_CONNECT_TIMEOUT` | `connectTimeout`, e.g. `5 seconds` |
  *
  * @example
@@ -182,15 +251,16 @@ export const config: Config.Config<Options> = Config.all({
     )
   ),
   db: optional(Config.Int("REDIS_DB")),
-  tls: optional(Config.Boolean("REDIS_TLS")),
+  tls: tlsConfig,
   connectTimeout: optional(Config.Duration("REDIS_CONNECT_TIMEOUT"))
 })
 
 /**
  * `layer` with options read through `Config`: by default `config`
  * (`REDIS_URL`, `REDIS_HOST`, `REDIS_PORT`, `REDIS_USERNAME`,
- * `REDIS_PASSWORD`, `REDIS_DB`, `REDIS_TLS`, `REDIS_CONNECT_TIMEOUT`). With
- * none of them set it connects to `localhost:6379`.
+ * `REDIS_PASSWORD`, `REDIS_DB`, `REDIS_TLS` and the `REDIS_TLS_*` settings,
+ * `REDIS_CONNECT_TIMEOUT`). With none of them set it connects to
+ * `localhost:6379`.
  *
  * @example
  * ```ts
@@ -216,7 +286,9 @@ export const layerConfig = (
  * A `RedisClient` over an ioredis client you own: the layer neither connects
  * nor closes it, and uses it with the settings you gave it (for commands to
  * fail promptly while the connection is down, create it with
- * `enableOfflineQueue: false` and `maxRetriesPerRequest: 0`). Blocking
+ * `enableOfflineQueue: false` and `maxRetriesPerRequest: 0`; under a
+ * least-privilege ACL, with `enableReadyCheck: false`, or ioredis's ready
+ * check sends `INFO` and prints a warning when it is refused). Blocking
  * connections are `client.duplicate()`s, connected on their first read and
  * closed with their scopes. A client with a `keyPrefix` or
  * `replyMapping: "resp3"` is refused with `InvalidOption`.

@@ -1,7 +1,8 @@
 /**
  * A real Redis for tests, the project's and your own, with the faults that
  * matter to a streaming library at hand: kill the server, pause it, restart
- * it, drop every client connection.
+ * it (empty or from a snapshot), drop client connections, cut blocked
+ * commands short.
  *
  * `layer` finds a Redis in this order:
  *
@@ -42,6 +43,7 @@ import type { Errors, RedisClient } from "@effect-pulse/core"
 import { Config, Context, Effect, Layer, Option, Schema, type Scope } from "effect"
 import { redactUrl } from "./internal/errors.js"
 import { type Controller, messageOf } from "./internal/testServer/controller.js"
+import { type ProcessOptions as InternalProcessOptions, startProcess } from "./internal/testServer/process.js"
 import { startOwned } from "./internal/testServer/start.js"
 import * as RedisLayer from "./RedisLayer.js"
 
@@ -132,9 +134,17 @@ export type OperationError = RedisTestServerError | RedisTestServerUnsupported
  *   and commands wait; `resume` (`SIGCONT`) lets them through.
  * - `restart`: stops the server if it runs and starts it again on the same
  *   port. There is no persistence, so the data is gone: a restarted server
- *   is empty.
+ *   is empty (a Redis used as a cache).
+ * - `restartKeepingData`: the same with persistence: the server saves a
+ *   snapshot as it shuts down (`SHUTDOWN SAVE`, after the last write it
+ *   acknowledged) and the new one loads it.
  * - `killClients`: `CLIENT KILL TYPE normal`, dropping every client
  *   connection; the number of connections dropped.
+ * - `killBlockedClients`: drops only the connections blocked in a command
+ *   (`XREAD BLOCK`, ...); how many.
+ * - `unblockClients`: `CLIENT UNBLOCK <id> ERROR` on every blocked
+ *   connection, as a failover or an operator does: each blocked command
+ *   fails with `UNBLOCKED` and the connection stays; how many.
  * - `flushAll`: `FLUSHALL`.
  *
  * @example
@@ -163,7 +173,10 @@ export interface Service {
   readonly pause: Effect.Effect<void, OperationError>
   readonly resume: Effect.Effect<void, OperationError>
   readonly restart: Effect.Effect<void, OperationError>
+  readonly restartKeepingData: Effect.Effect<void, OperationError>
   readonly killClients: Effect.Effect<number, OperationError>
+  readonly killBlockedClients: Effect.Effect<number, OperationError>
+  readonly unblockClients: Effect.Effect<number, OperationError>
   readonly flushAll: Effect.Effect<void, OperationError>
 }
 
@@ -214,7 +227,10 @@ const external = (url: string): Effect.Effect<Service, RedisTestServerError> => 
     pause: refuse("pause"),
     resume: refuse("resume"),
     restart: refuse("restart"),
+    restartKeepingData: refuse("restartKeepingData"),
     killClients: refuse("killClients"),
+    killBlockedClients: refuse("killBlockedClients"),
+    unblockClients: refuse("unblockClients"),
     flushAll: refuse("flushAll")
   })
 }
@@ -231,6 +247,21 @@ const owned = (controller: Controller): Service => {
       if (reply.startsWith("-")) throw new Error(`Redis answered ${reply.slice(1)}`)
       return reply
     })
+  // `CLIENT LIST` has a line per connection; `flags` holds `b` while it is blocked in a command.
+  const onBlockedClients = (name: string, commandFor: (id: string) => ReadonlyArray<string>) =>
+    Effect.gen(function* () {
+      const list = yield* command(name, ["CLIENT", "LIST"])
+      const blocked = list
+        .split("\n")
+        .map((line) => ({ id: /(?:^| )id=(\d+)/.exec(line)?.[1], flags: / flags=(\S*)/.exec(line)?.[1] }))
+        .filter((client) => client.id !== undefined && client.flags?.includes("b") === true)
+      let done = 0
+      for (const client of blocked) {
+        // A client no longer blocked (or gone) by now answers 0: not counted.
+        if ((yield* command(name, commandFor(client.id!))) === ":1") done++
+      }
+      return done
+    })
   return {
     url: `redis://${controller.host.includes(":") ? `[${controller.host}]` : controller.host}:${controller.port}`,
     host: controller.host,
@@ -240,10 +271,13 @@ const owned = (controller: Controller): Service => {
     kill: operation("kill", controller.kill),
     pause: operation("pause", controller.pause),
     resume: operation("resume", controller.resume),
-    restart: operation("restart", controller.restart),
+    restart: operation("restart", () => controller.restart({ keepData: false })),
+    restartKeepingData: operation("restartKeepingData", () => controller.restart({ keepData: true })),
     killClients: Effect.map(command("killClients", ["CLIENT", "KILL", "TYPE", "normal"]), (reply) =>
       Number(reply.slice(1))
     ),
+    killBlockedClients: onBlockedClients("killBlockedClients", (id) => ["CLIENT", "KILL", "ID", id]),
+    unblockClients: onBlockedClients("unblockClients", (id) => ["CLIENT", "UNBLOCK", id, "ERROR"]),
     flushAll: Effect.asVoid(command("flushAll", ["FLUSHALL"]))
   }
 }
@@ -279,15 +313,71 @@ export const make = (options: {
       )
       if (Option.isSome(url) && url.value.trim() !== "") return yield* external(url.value.trim())
     }
-    const controller = yield* Effect.acquireRelease(
-      Effect.tryPromise({
-        try: startOwned,
-        catch: (error) => new RedisTestServerError({ operation: "start", message: messageOf(error) })
-      }),
-      (controller) => Effect.promise(controller.dispose)
-    )
-    return owned(controller)
+    return owned(yield* acquire(startOwned))
   })
+
+/** A server started by `start`, disposed of when the scope closes. */
+const acquire = (start: () => Promise<Controller>): Effect.Effect<Controller, RedisTestServerError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: start,
+      catch: (error) => new RedisTestServerError({ operation: "start", message: messageOf(error) })
+    }),
+    (controller) => Effect.promise(controller.dispose)
+  )
+
+/**
+ * How to start a `redis-server` process of one's own with `makeProcess`:
+ * further `args` for `redis-server`, and `tls` to serve TLS only (the CA,
+ * the server's certificate and key as file paths, whether clients must
+ * present a certificate, and the client certificate the harness's own
+ * probes then present).
+ *
+ * @example
+ * ```ts
+ * import type { RedisTestServer } from "@effect-pulse/redis-layer"
+ *
+ * const options: RedisTestServer.ProcessOptions = {
+ *   args: ["--maxmemory", "10mb"],
+ *   tls: { caFile: "ca.pem", certFile: "server.pem", keyFile: "server.key" }
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ProcessOptions = InternalProcessOptions
+
+/**
+ * Starts a `redis-server` process for the current scope with `options`,
+ * whatever `REDIS_URL` says and even where Docker runs: for tests that need
+ * a server configured their way (TLS only, an ACL file, ...). With `tls`,
+ * `url` is `rediss://127.0.0.1:<port>` and the server has no plain port.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function*() {
+ *     const server = yield* RedisTestServer.makeProcess({ args: ["--maxclients", "10"] })
+ *     return server.url
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeProcess = (options: ProcessOptions): Effect.Effect<Service, RedisTestServerError, Scope.Scope> =>
+  Effect.map(
+    acquire(() => startProcess(options)),
+    (controller) => {
+      const service = owned(controller)
+      return options.tls === undefined ? service : { ...service, url: service.url.replace(/^redis:/, "rediss:") }
+    }
+  )
 
 /**
  * The test server: `REDIS_URL` when set, else a container, else a

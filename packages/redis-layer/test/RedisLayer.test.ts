@@ -2,9 +2,18 @@ import * as net from "node:net"
 import { describe, expect, it, layer, vi } from "@effect/vitest"
 import { Errors, RedisClient } from "@effect-pulse/core"
 import { RedisLayer, RedisTestServer } from "@effect-pulse/redis-layer"
-import { Cause, ConfigProvider, Context, Effect, Fiber, Layer, Redacted } from "effect"
+import { ConfigProvider, Context, Effect, Fiber, Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
-import { callsBetween, commandCalls, eventually, inspector, uniqueKey, whenReconnected } from "./helpers.js"
+import {
+  buildFailure,
+  callsBetween,
+  commandCalls,
+  eventually,
+  everythingShownBy,
+  inspector,
+  uniqueKey,
+  whenReconnected
+} from "./helpers.js"
 
 /**
  * A TCP listener that accepts connections, never answers, and counts them.
@@ -63,25 +72,6 @@ const deadPort = Effect.promise(
       })
     })
 )
-
-/** Builds a layer in its own scope and returns how it failed. */
-const buildFailure = <E>(theLayer: Layer.Layer<RedisClient.RedisClient, E>) =>
-  Effect.flip(Effect.scoped(Layer.build(theLayer)))
-
-/** Everything an error shows of itself: message, cause, JSON, pretty cause. */
-const everythingShownBy = (error: unknown): string => {
-  const cause = (error as { cause?: unknown }).cause
-  return [
-    String(error),
-    (error as Error).message,
-    (error as Error).stack,
-    JSON.stringify(error),
-    String(cause),
-    cause instanceof Error ? cause.stack : "",
-    cause === undefined ? "" : JSON.stringify(cause),
-    Cause.pretty(Cause.fail(error))
-  ].join("\n")
-}
 
 const password = "S3cr3t-Pa55w0rd"
 

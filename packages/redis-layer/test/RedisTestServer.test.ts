@@ -2,7 +2,7 @@ import * as net from "node:net"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { RedisClient } from "@effect-pulse/core"
 import { RedisTestServer } from "@effect-pulse/redis-layer"
-import { ConfigProvider, Context, Effect, Layer, Result } from "effect"
+import { ConfigProvider, Context, Effect, Fiber, Layer, Result, Schedule } from "effect"
 import { uniqueKey, whenReconnected } from "./helpers.js"
 
 /**
@@ -85,6 +85,44 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("RedisTes
     })
   )
 
+  it.effect("restartKeepingData keeps every acknowledged write; a plain restart after it starts empty", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisTestServer.RedisTestServer
+      const redis = yield* RedisClient.RedisClient
+      const key = uniqueKey("persisted")
+      yield* whenReconnected(redis.set(key, "v"))
+      yield* server.restartKeepingData
+      expect(yield* whenReconnected(redis.get(key))).toBe("v")
+      yield* server.restart
+      expect(yield* whenReconnected(redis.get(key))).toBeNull()
+    })
+  )
+
+  it.effect("unblockClients fails a blocked read with UNBLOCKED; killBlockedClients drops its connection", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisTestServer.RedisTestServer
+      const redis = yield* RedisClient.RedisClient
+      const key = uniqueKey("blocked")
+      yield* whenReconnected(redis.exists([key]))
+      const blockedRead = Effect.gen(function* () {
+        const connection = yield* redis.blockingConnection
+        return yield* Effect.flip(connection.xread([{ key, id: "$" }], { blockMillis: 0 }))
+      }).pipe(Effect.scoped, Effect.forkScoped)
+      // Each operation is repeated until the read has reached Redis and blocked there.
+      const untilOne = (operation: Effect.Effect<number, RedisTestServer.OperationError>) =>
+        Effect.repeat(operation, { until: (count) => count === 1, schedule: Schedule.spaced("10 millis") })
+
+      const unblocked = yield* blockedRead
+      yield* untilOne(server.unblockClients)
+      expect(yield* Fiber.join(unblocked)).toMatchObject({ _tag: "RedisCommandError", code: "UNBLOCKED" })
+
+      const killed = yield* blockedRead
+      yield* untilOne(server.killBlockedClients)
+      expect(yield* Fiber.join(killed)).toMatchObject({ _tag: "RedisConnectionError" })
+      expect(yield* redis.exists([key])).toBe(0)
+    })
+  )
+
   it.effect("a server from REDIS_URL is never disturbed", () =>
     Effect.gen(function* () {
       const owned = yield* RedisTestServer.RedisTestServer
@@ -102,7 +140,10 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("RedisTes
         pause: external.pause,
         resume: external.resume,
         restart: external.restart,
+        restartKeepingData: external.restartKeepingData,
         killClients: external.killClients,
+        killBlockedClients: external.killBlockedClients,
+        unblockClients: external.unblockClients,
         flushAll: external.flushAll
       }
       for (const [name, operation] of Object.entries(operations)) {

@@ -2,8 +2,9 @@
  * Shared pieces of the redis-layer tests: a side connection to inspect the
  * server under test, condition polling, byte helpers.
  */
+import type { RedisClient } from "@effect-pulse/core"
 import { RedisTestServer } from "@effect-pulse/redis-layer"
-import { Effect, Schedule } from "effect"
+import { Cause, Effect, Layer, Schedule } from "effect"
 import { Redis } from "ioredis"
 
 /** A key no other test uses, so tests can share a server without flushing it. */
@@ -88,3 +89,22 @@ export const eventually = <E, R>(condition: Effect.Effect<boolean, E, R>, what: 
  */
 export const whenReconnected = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   effect.pipe(Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.upTo({ duration: "10 seconds" }))))
+
+/** Builds a layer in its own scope and returns how it failed. */
+export const buildFailure = <E>(theLayer: Layer.Layer<RedisClient.RedisClient, E>) =>
+  Effect.flip(Effect.scoped(Layer.build(theLayer)))
+
+/** Everything an error shows of itself: message, cause, JSON, pretty cause. */
+export const everythingShownBy = (error: unknown): string => {
+  const cause = (error as { cause?: unknown }).cause
+  return [
+    String(error),
+    (error as Error).message,
+    (error as Error).stack,
+    JSON.stringify(error),
+    String(cause),
+    cause instanceof Error ? cause.stack : "",
+    cause === undefined ? "" : JSON.stringify(cause),
+    Cause.pretty(Cause.fail(error))
+  ].join("\n")
+}

@@ -22,9 +22,6 @@ export const fieldTopic = "t"
  */
 export const sinkKeepAliveKey = (sink: string): string => `pulse:sink:${sink}:keepalive`
 
-/** The lease that lets one consumer of a sink at a time run the claim check. */
-export const sinkLeaseKey = (sink: string): string => `pulse:sink:${sink}:lease`
-
 /*
  * Go Pulse's sink bookkeeping (v1.6.5, `streaming/sink.go`), shared with Go
  * consumers of the same sink. A replicated map named `<name>` is the hash
@@ -41,7 +38,15 @@ export const goSinkLeaseKey = (sink: string): string => `sink:${sink}:stalelease
 /** The replicated map of a stream's sinks: sink -> JSON list of its consumers on that stream. */
 export const goSinksMapName = (stream: string): string => `stream:${stream}:sinks`
 
-/** The name of the stream that receives a stream's dead letters. */
+/**
+ * The Redis key of a stream's dead letters: `pulse:dead:<name>`. Outside
+ * `pulse:stream:`, so no stream a user names can share it (`orders:dead` is
+ * `pulse:stream:orders:dead`, the dead letters of `orders` are
+ * `pulse:dead:orders`).
+ */
+export const deadLetterKey = (stream: string): string => `pulse:dead:${stream}`
+
+/** The stream name that events read from a stream's dead letters carry, for logs and readers. */
 export const deadLetterStreamName = (stream: string): string => `${stream}:dead`
 
 /** Fields a dead letter carries besides the original event's. */

@@ -38,3 +38,13 @@ export const eventsDeadLettered = counter(
   "pulse_sink_events_dead_lettered",
   "Events moved to the dead-letter stream after maxDeliveries deliveries"
 )
+
+export const readsRetried = counter(
+  "pulse_reads_retried",
+  "Reads and background commands of readers and sinks retried after a lost connection or an UNBLOCKED reply"
+)
+
+export const groupsRecreated = counter(
+  "pulse_sink_groups_recreated",
+  "Consumer groups a sink recreated after a fault: its stream key vanished and came back (reason stream_vanished), or the group was destroyed from outside (reason group_destroyed)"
+)

@@ -3,8 +3,8 @@
  * read from every stream at once with a blocking command on a dedicated
  * connection, hand the result over, and start again. A change to the set of
  * streams interrupts a blocked read so that the next read covers the new set.
- * Lost connections are retried with backoff; any other failure ends the
- * consumers' streams with that error.
+ * Lost connections and reads Redis cut short (`UNBLOCKED`) are retried with
+ * backoff; any other failure ends the consumers' streams with that error.
  *
  * @internal
  */

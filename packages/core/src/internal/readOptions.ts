@@ -47,10 +47,7 @@ export const resolveReadOptions = (
   Effect.all({
     start: StartAt.validate(options?.start ?? StartAt.newest),
     // An infinite block is Redis's `BLOCK 0`.
-    blockMillis: Effect.map(
-      validateDuration("blockDuration", options?.blockDuration ?? defaults.blockDuration, 0),
-      (millis) => (Number.isFinite(millis) ? millis : 0)
-    ),
+    blockMillis: validateDuration("blockDuration", options?.blockDuration ?? defaults.blockDuration, 0, 0),
     maxPolled: validateInteger("maxPolled", options?.maxPolled ?? defaults.maxPolled, 1),
     bufferSize: validateInteger("bufferSize", options?.bufferSize ?? defaults.bufferSize, 1),
     topic: Topic.validate(Topic.fromInput(options?.topic ?? Topic.any))

@@ -1,11 +1,13 @@
 /**
- * The backoff of polling loops: connection failures are retried until Redis
- * answers again; anything else is a real failure and is not retried.
+ * The backoff of polling loops: failures that say nothing about the command
+ * itself are retried until Redis answers again; anything else is a real
+ * failure and is not retried.
  *
  * @internal
  */
-import { Duration, Effect, Schedule } from "effect"
+import { Duration, Effect, Metric, Schedule } from "effect"
 import type { RedisError } from "../Errors.js"
+import { readsRetried } from "./metrics.js"
 
 const maxDelay = Duration.seconds(5)
 
@@ -14,18 +16,34 @@ export const reconnectSchedule = Schedule.exponential("50 millis").pipe(
   Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, maxDelay)))
 )
 
-/** Retries `effect` while it fails with `RedisConnectionError`, logging each failure once. */
+/**
+ * Retries `effect` while it fails with a transient error, logging each
+ * failure at Warn and counting it in `pulse_reads_retried`: a lost
+ * connection, or `UNBLOCKED` (an operator's `CLIENT UNBLOCK <id> ERROR`, a
+ * failover): the blocked command was cut short, the connection is fine and
+ * the same command may be sent again.
+ */
 export const retryWhileDisconnected = <A, E extends { readonly _tag: string }, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
   effect.pipe(
     Effect.tapError((error) =>
-      isConnectionError(error)
-        ? Effect.logWarning("Redis connection lost; retrying with backoff", (error as { message?: string }).message)
+      isTransient(error)
+        ? Effect.andThen(
+            Effect.logWarning(
+              error._tag === "RedisConnectionError"
+                ? "Redis connection lost; retrying with backoff"
+                : "Redis cut a blocked read short (UNBLOCKED); retrying with backoff",
+              error.message
+            ),
+            Metric.update(readsRetried, 1)
+          )
         : Effect.void
     ),
-    Effect.retry({ schedule: reconnectSchedule, while: isConnectionError })
+    Effect.retry({ schedule: reconnectSchedule, while: isTransient })
   )
 
-const isConnectionError = (error: { readonly _tag: string }): error is RedisError =>
-  error._tag === "RedisConnectionError"
+/** Whether `error` is a lost connection or an `UNBLOCKED` reply, worth sending the command again. */
+export const isTransient = (error: { readonly _tag: string }): error is RedisError =>
+  error._tag === "RedisConnectionError" ||
+  (error._tag === "RedisCommandError" && (error as { readonly code?: unknown }).code === "UNBLOCKED")

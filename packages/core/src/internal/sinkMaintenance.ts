@@ -1,35 +1,50 @@
 /**
  * The background work that makes sinks at-least-once: heartbeats, the claim
- * check that requeues events not acked in time (and dead-letters those
- * delivered too often), and the removal of consumers that stopped beating.
+ * check, and the removal of consumers that stopped beating.
  *
  * Every consumer beats every check interval. The consumer holding the
- * sink's lease (`SET NX PX`, so one at a time and never stuck) runs the
- * claim check. A consumer is stale after two grace periods without a beat:
- * its pending events are claimed first, and it is deleted only by a command
- * that refuses while it still has pending events, because deleting a Redis
- * consumer drops its pending list.
+ * sink's lease runs the full claim check; the others claim only their own
+ * streams' overdue events (see `sinkClaims`). A consumer is stale after two
+ * grace periods without a beat: its pending events are claimed first, and it
+ * is deleted only by a command that refuses while it still has pending
+ * events, because deleting a Redis consumer drops its pending list.
+ *
+ * None of it creates a stream key or a group: a sink whose streams ended
+ * stops all of it, and a stream that vanished is the poller's to wait for.
  *
  * @internal
  */
-import { Effect, Metric } from "effect"
+import { Effect } from "effect"
 import type { RedisError } from "../Errors.js"
-import type { Event } from "../Event.js"
-import type { PendingEntry } from "../RedisClient.js"
-import { deadLetterStreamName, fieldDeadDeliveries, fieldDeadOriginalId, fieldDeadSink, streamKey } from "./keys.js"
-import type { SinkError, SinkState, SinkStream } from "./sinkState.js"
-import { deliver, joinGroup, newConsumerName, now, recoveringLostGroups } from "./sinkState.js"
+import { claimIdle, claimOverdue, claimPending } from "./sinkClaims.js"
+import { quietWhileGone } from "./sinkGroups.js"
+import type { Lease } from "./sinkLease.js"
+import type { SinkState } from "./sinkState.js"
+import { newConsumerName, now } from "./sinkState.js"
+
+/** Prunes what this consumer remembers holding once others have surely claimed it (a slow handler's events). */
+const forgetLongHeld = (state: SinkState, time: number): void => {
+  const limit = 3 * state.graceMillis + state.checkIntervalMillis
+  for (const stream of state.streams.values()) {
+    for (const [id, deliveredAt] of stream.unacked) if (time - deliveredAt > limit) stream.unacked.delete(id)
+  }
+}
 
 /**
  * Records that the consumer is alive. `HSET` answers 1 when the field was
  * missing: after the first beat, that means another consumer declared this
  * one stale (it was paused or cut off for two grace periods) and may have
  * taken its events, so it rejoins under a new name instead of competing.
+ * Rejoining only registers the new consumer in the existing groups
+ * (`XGROUP CREATECONSUMER`, never `MKSTREAM`).
  */
 export const makeHeartbeat = (state: SinkState): Effect.Effect<void, RedisError> => {
   let beaten = false
   return Effect.gen(function* () {
-    const added = yield* state.redis.hset(state.keepAliveKey, state.consumer, String(yield* now))
+    if (state.subscribers.isEnded()) return
+    const time = yield* now
+    forgetLongHeld(state, time)
+    const added = yield* state.redis.hset(state.keepAliveKey, state.consumer, String(time))
     if (added === 0 || !beaten) {
       beaten = true
       return
@@ -37,80 +52,17 @@ export const makeHeartbeat = (state: SinkState): Effect.Effect<void, RedisError>
     const previous = state.consumer
     state.consumer = newConsumerName()
     yield* Effect.logWarning(`consumer ${previous} was declared stale; rejoining as ${state.consumer}`)
-    for (const stream of state.streams.values()) yield* joinGroup(state, stream)
+    for (const stream of state.streams.values()) {
+      yield* quietWhileGone(
+        state,
+        stream,
+        state.redis.xgroupCreateConsumer(stream.key, state.name, state.consumer),
+        false
+      )
+    }
     yield* state.redis.hset(state.keepAliveKey, state.consumer, String(yield* now))
   })
 }
-
-/**
- * Takes over pending entries: those delivered `maxDeliveries` times go to the
- * dead-letter stream and are acked; the others are delivered again here.
- * `XCLAIM` re-checks the idle time, so two claimers never both take an entry.
- */
-const claimPending = Effect.fnUntraced(function* (
-  state: SinkState,
-  stream: SinkStream,
-  pending: ReadonlyArray<PendingEntry>,
-  minIdleMillis: number
-) {
-  const { redis } = state
-  const claimed = yield* redis.xclaim(
-    stream.key,
-    state.name,
-    state.consumer,
-    minIdleMillis,
-    pending.map((entry) => entry.id)
-  )
-  const limit = state.maxDeliveries
-  const deliveries = new Map(pending.map((entry) => [entry.id, entry.deliveries]))
-  const isDead = (id: string) => limit !== undefined && (deliveries.get(id) ?? 0) >= limit
-  const again = claimed.filter((entry) => !isDead(entry.id))
-  const dead = claimed.filter((entry) => isDead(entry.id))
-  if (again.length > 0) {
-    yield* Metric.update(stream.claimed, again.length)
-    yield* deliver(state, stream, again)
-  }
-  if (dead.length > 0) {
-    // Copied first, then acked: a crash in between copies twice, never loses.
-    // Dead letters are not trimmed: they wait for someone to look at them.
-    yield* redis.xaddAll(
-      streamKey(deadLetterStreamName(stream.name)),
-      dead.map((entry) => [
-        ...entry.fields,
-        [fieldDeadSink, state.name],
-        [fieldDeadDeliveries, String(deliveries.get(entry.id))],
-        [fieldDeadOriginalId, entry.id]
-      ])
-    )
-    yield* redis.xack(
-      stream.key,
-      state.name,
-      dead.map((entry) => entry.id)
-    )
-    yield* Metric.update(stream.deadLettered, dead.length)
-    yield* Effect.logWarning(
-      `moved ${dead.length} event(s) of ${stream.name} to ${deadLetterStreamName(stream.name)} after ${limit} deliveries`
-    )
-  }
-  return again.length
-})
-
-/** Claims the entries of `stream` idle for a grace period or more; how many were delivered again. */
-const claimIdle = (state: SinkState, stream: SinkStream, budget: number) =>
-  recoveringLostGroups(
-    state,
-    state.redis.xpendingRange(stream.key, state.name, {
-      start: "-",
-      end: "+",
-      count: budget,
-      minIdleMillis: state.graceMillis
-    }),
-    []
-  ).pipe(
-    Effect.flatMap((pending) =>
-      pending.length === 0 ? Effect.succeed(0) : claimPending(state, stream, pending, state.graceMillis)
-    )
-  )
 
 /**
  * Deletes the consumers that stopped beating two grace periods ago (or, for
@@ -124,7 +76,7 @@ const removeStaleConsumers = Effect.fnUntraced(function* (state: SinkState, budg
   const staleAfter = 2 * state.graceMillis
   const seen = new Set<string>()
   for (const stream of state.streams.values()) {
-    const consumers = yield* recoveringLostGroups(state, redis.xinfoConsumers(stream.key, state.name), [])
+    const consumers = yield* quietWhileGone(state, stream, redis.xinfoConsumers(stream.key, state.name), [])
     for (const consumer of consumers) {
       seen.add(consumer.name)
       if (consumer.name === state.consumer) continue
@@ -155,40 +107,18 @@ const removeStaleConsumers = Effect.fnUntraced(function* (state: SinkState, budg
 })
 
 /**
- * One claim check, run by the consumer that wins the lease. Claims no more
- * than the subscribers' buffers can take.
+ * One claim check. The lease holder claims every stream's idle events and
+ * removes stale consumers; the others claim their own overdue events. Claims
+ * no more than the subscribers' buffers can take.
  */
-export const claimCheck = (state: SinkState): Effect.Effect<void, SinkError> =>
+export const claimCheck = (state: SinkState, lease: Lease): Effect.Effect<void, RedisError> =>
   Effect.gen(function* () {
-    if (state.noAck) return
+    if (state.noAck || state.subscribers.isEnded()) return
     let budget = yield* state.subscribers.awaitRoom
-    // The lease lapses just before the holder's next check: Redis keeps a key
-    // until its expiry time has passed, so a lease of exactly one interval
-    // would make the holder skip every other check.
-    const leased = yield* state.redis.set(state.leaseKey, state.consumer, {
-      onlyIfMissing: true,
-      expireMillis: Math.max(1, state.checkIntervalMillis - 1)
-    })
-    if (!leased) return
+    const leased = yield* lease.acquire
     for (const stream of state.streams.values()) {
       if (budget <= 0) break
-      budget -= yield* claimIdle(state, stream, budget)
+      budget -= yield* leased ? claimIdle(state, stream, budget) : claimOverdue(state, stream, budget)
     }
-    yield* removeStaleConsumers(state, budget)
+    if (leased) yield* removeStaleConsumers(state, budget)
   })
-
-/**
- * Hands an event back by making it look idle for a whole grace period, so
- * that the next claim check delivers it again. The claim only succeeds if
- * the entry was not delivered again since this consumer got it (its idle
- * time is at least the time since then): a late nack must not take the
- * event away from the consumer that holds it now.
- */
-export const nack = Effect.fnUntraced(function* (state: SinkState, stream: SinkStream, event: Event) {
-  const time = yield* now
-  const heldFor = Math.max(0, time - (state.deliveredAt.get(event) ?? time))
-  const moved = yield* state.redis.xclaimJustId(stream.key, state.name, state.consumer, heldFor, [event.id], {
-    idleMillis: state.graceMillis
-  })
-  yield* Metric.update(stream.nacked, moved.length)
-})

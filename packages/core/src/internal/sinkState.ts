@@ -1,20 +1,28 @@
 /**
- * What a sink knows and does per stream: its consumer group (created at the
- * sink's start position, recreated when it vanished), its counters, and the
- * conversion of entries into events handed to the subscribers.
+ * What a sink knows per stream: its counters, what this consumer was
+ * delivered and still holds (so that a group destroyed from outside can be
+ * recreated without losing an event), and the conversion of entries into
+ * events handed to the subscribers.
  *
  * @internal
  */
-import { Clock, Effect, Metric } from "effect"
-import type { RedisError } from "../Errors.js"
-import { StreamDestroyed } from "../Errors.js"
+import { Clock, Effect, Metric, type Queue } from "effect"
+import type { RedisError, StreamDestroyed } from "../Errors.js"
 import type { Event } from "../Event.js"
 import type { Service as RedisService, StreamEntry } from "../RedisClient.js"
 import type { StartAt } from "../StartAt.js"
 import type { Matcher } from "../Topic.js"
 import { toEvent } from "./entries.js"
-import { sinkKeepAliveKey, sinkLeaseKey, streamKey } from "./keys.js"
-import { eventsAcked, eventsClaimed, eventsDeadLettered, eventsDelivered, eventsNacked, forStream } from "./metrics.js"
+import { sinkKeepAliveKey, streamKey } from "./keys.js"
+import {
+  eventsAcked,
+  eventsClaimed,
+  eventsDeadLettered,
+  eventsDelivered,
+  eventsNacked,
+  forStream,
+  groupsRecreated
+} from "./metrics.js"
 import { idBefore } from "./startCursor.js"
 import type { Subscribers } from "./subscribers.js"
 
@@ -44,6 +52,18 @@ export interface SinkStream {
   readonly nacked: Metric.Counter<number>
   readonly claimed: Metric.Counter<number>
   readonly deadLettered: Metric.Counter<number>
+  /** Recreations of the group after its key vanished and came back. */
+  readonly recreatedAfterKeyLoss: Metric.Counter<number>
+  /** Recreations of the group after it was destroyed from outside. */
+  readonly recreatedAfterGroupLoss: Metric.Counter<number>
+  /** The group's cursor when this consumer joined, then the last entry a `>` read delivered to it. */
+  lastDeliveredId: string
+  /** That last entry itself, once one was delivered: to tell a key created again from the one it came from. */
+  lastDelivered: StreamEntry | undefined
+  /** Entries delivered to this consumer and not acked yet, with the time (Clock millis) of delivery. */
+  readonly unacked: Map<string, number>
+  /** The key is gone: the poller leaves the stream out and waits for the key; the claim check skips it. */
+  missing: boolean
 }
 
 export type SinkError = RedisError | StreamDestroyed
@@ -62,15 +82,15 @@ export interface SinkState {
   readonly topic: Matcher
   readonly subscribers: Subscribers<SinkError>
   readonly keepAliveKey: string
-  readonly leaseKey: string
   /** When this consumer handed each event out (Clock millis), for `nack`. */
   readonly deliveredAt: WeakMap<Event, number>
+  /** Streams with events just nacked, for the claim that hands them back. */
+  readonly handedBack: Queue.Queue<SinkStream>
 }
 
-export const makeState = (fields: Omit<SinkState, "keepAliveKey" | "leaseKey" | "deliveredAt">): SinkState => ({
+export const makeState = (fields: Omit<SinkState, "keepAliveKey" | "deliveredAt">): SinkState => ({
   ...fields,
   keepAliveKey: sinkKeepAliveKey(fields.name),
-  leaseKey: sinkLeaseKey(fields.name),
   deliveredAt: new WeakMap()
 })
 
@@ -84,53 +104,21 @@ export const makeSinkStream = (sink: string, name: string, startId: string): Sin
   acked: forStream(eventsAcked, name, sink),
   nacked: forStream(eventsNacked, name, sink),
   claimed: forStream(eventsClaimed, name, sink),
-  deadLettered: forStream(eventsDeadLettered, name, sink)
+  deadLettered: forStream(eventsDeadLettered, name, sink),
+  recreatedAfterKeyLoss: Metric.withAttributes(forStream(groupsRecreated, name, sink), { reason: "stream_vanished" }),
+  recreatedAfterGroupLoss: Metric.withAttributes(forStream(groupsRecreated, name, sink), {
+    reason: "group_destroyed"
+  }),
+  lastDeliveredId: "0-0",
+  lastDelivered: undefined,
+  unacked: new Map(),
+  missing: false
 })
 
-const isCode = (code: string) => (error: RedisError) => error._tag === "RedisCommandError" && error.code === code
-
-/** Creates the consumer group (and the stream) unless it exists, and registers the consumer in it. */
-export const joinGroup = (state: SinkState, stream: SinkStream): Effect.Effect<void, RedisError> =>
-  state.redis.xgroupCreate(stream.key, state.name, stream.startId, { mkStream: true }).pipe(
-    Effect.catchIf(isCode("BUSYGROUP"), () => Effect.void),
-    Effect.andThen(state.redis.xgroupCreateConsumer(stream.key, state.name, state.consumer)),
-    Effect.asVoid
-  )
-
-/**
- * After a `NOGROUP` reply: recreates the groups that vanished while their
- * stream still exists, or fails with `StreamDestroyed` when a stream is gone.
- */
-export const recoverLostGroups = (state: SinkState): Effect.Effect<void, SinkError> =>
-  Effect.forEach(
-    Array.from(state.streams.values()),
-    (stream) =>
-      Effect.gen(function* () {
-        if ((yield* state.redis.exists([stream.key])) === 0) {
-          return yield* new StreamDestroyed({ streamName: stream.name, sinkName: state.name })
-        }
-        const groups = yield* state.redis.xinfoGroups(stream.key)
-        if (groups.some((group) => group.name === state.name)) return
-        yield* Effect.logWarning(`consumer group of sink ${state.name} on ${stream.name} vanished; recreating it`)
-        yield* joinGroup(state, stream)
-      }),
-    { discard: true }
-  )
-
-const isGroupLost = (error: RedisError) =>
-  error._tag === "RedisCommandError" && (error.code === "NOGROUP" || error.code === "UNBLOCKED")
-
-/**
- * Recovers with {@link recoverLostGroups} from `NOGROUP` (the group is gone)
- * and `UNBLOCKED` (Redis's reply to a blocked `XREADGROUP` whose stream key
- * was deleted); other failures pass through.
- */
-export const recoveringLostGroups = <A>(
-  state: SinkState,
-  effect: Effect.Effect<A, RedisError>,
-  fallback: A
-): Effect.Effect<A, SinkError> =>
-  effect.pipe(Effect.catchIf(isGroupLost, () => Effect.as(recoverLostGroups(state), fallback)))
+/** Forgets the entries acked (or moved to the dead letters): they are no longer this consumer's to hand back. */
+export const settled = (stream: SinkStream, ids: ReadonlyArray<string>): void => {
+  for (const id of ids) stream.unacked.delete(id)
+}
 
 /**
  * Turns entries delivered to this consumer into events for the subscribers.
@@ -140,8 +128,15 @@ export const recoveringLostGroups = <A>(
 export const deliver = Effect.fnUntraced(function* (
   state: SinkState,
   stream: SinkStream,
-  entries: ReadonlyArray<StreamEntry | { readonly id: string; readonly fields: null }>
+  entries: ReadonlyArray<StreamEntry | { readonly id: string; readonly fields: null }>,
+  how: "new" | "claimed"
 ) {
+  // A `>` read hands out entries in stream order: its last one is the group's cursor now.
+  const last = entries[entries.length - 1]
+  if (how === "new" && last !== undefined) {
+    stream.lastDeliveredId = last.id
+    stream.lastDelivered = last.fields === null ? undefined : (last as StreamEntry)
+  }
   const events: Array<Event> = []
   const rejected: Array<string> = []
   const time = yield* now
@@ -151,6 +146,7 @@ export const deliver = Effect.fnUntraced(function* (
     if (state.topic.test(event.topic ?? "")) {
       events.push(event)
       state.deliveredAt.set(event, time)
+      if (!state.noAck) stream.unacked.set(entry.id, time)
     } else rejected.push(entry.id)
   }
   if (rejected.length > 0 && !state.noAck) {

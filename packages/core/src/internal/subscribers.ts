@@ -36,6 +36,10 @@ export interface Subscribers<E> {
   readonly fail: (error: E) => Effect.Effect<void>
   /** How many events the queues hold now, summed: what the reader keeps in memory. */
   readonly buffered: () => number
+  /** Completes once the streams were closed or failed: background work of the consumer stops then. */
+  readonly ended: Effect.Effect<void>
+  /** Whether the streams were closed or failed. */
+  readonly isEnded: () => boolean
 }
 
 type EventQueue<E> = Queue.Queue<Event, E | Cause.Done>
@@ -44,6 +48,7 @@ export const make = <E>(bufferSize: number): Effect.Effect<Subscribers<E>> =>
   Effect.gen(function* () {
     const queues = new Set<EventQueue<E>>()
     const started = yield* Deferred.make<void>()
+    const endedSignal = yield* Deferred.make<void>()
     const roomFreed = yield* Latch.make(false)
     let main: EventQueue<E> | undefined
     let terminal: { readonly _tag: "Closed" } | { readonly _tag: "Failed"; readonly error: E } | undefined
@@ -130,7 +135,10 @@ export const make = <E>(bufferSize: number): Effect.Effect<Subscribers<E>> =>
         terminal = { _tag: "Closed" }
         const all = [...queues]
         queues.clear()
-        return Effect.forEach(all, endQueue, { discard: true })
+        return Effect.andThen(
+          Effect.forEach(all, endQueue, { discard: true }),
+          Deferred.succeed(endedSignal, undefined)
+        )
       }),
       fail: (error) =>
         Effect.suspend(() => {
@@ -138,12 +146,17 @@ export const make = <E>(bufferSize: number): Effect.Effect<Subscribers<E>> =>
           terminal = { _tag: "Failed", error }
           const all = [...queues]
           queues.clear()
-          return Effect.forEach(all, (queue) => Queue.fail(queue, error), { discard: true })
+          return Effect.andThen(
+            Effect.forEach(all, (queue) => Queue.fail(queue, error), { discard: true }),
+            Deferred.succeed(endedSignal, undefined)
+          )
         }),
       buffered: () => {
         let total = 0
         for (const queue of queues) total += Queue.sizeUnsafe(queue)
         return total
-      }
+      },
+      ended: Deferred.await(endedSignal),
+      isEnded: () => terminal !== undefined
     }
   })

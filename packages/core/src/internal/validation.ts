@@ -9,9 +9,20 @@ import { InvalidName, InvalidOption } from "../Errors.js"
 const forbiddenInName = /[\s\0*?[\]]/
 
 /**
+ * A UTF-16 surrogate without its partner. Redis stores names as UTF-8,
+ * where a lone surrogate has no encoding: it would be written as U+FFFD, so
+ * two different names would share one key.
+ */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/** The index of the first lone surrogate of `text`, or -1. */
+export const loneSurrogateIndex = (text: string): number => loneSurrogate.exec(text)?.index ?? -1
+
+/**
  * Stream and sink names follow the rules of Go Pulse: 1 to 512 characters,
  * none of them whitespace, NUL or a glob character (`*`, `?`, `[`, `]`),
- * which would make the keys awkward to address with `SCAN` or `KEYS`.
+ * which would make the keys awkward to address with `SCAN` or `KEYS`; and
+ * they must be well-formed Unicode, so that each name has its own key.
  */
 export const validateName = (kind: "stream" | "sink", name: string): Effect.Effect<string, InvalidName> => {
   if (typeof name !== "string" || name.length === 0) {
@@ -31,6 +42,15 @@ export const validateName = (kind: "stream" | "sink", name: string): Effect.Effe
       })
     )
   }
+  const surrogate = loneSurrogateIndex(name)
+  if (surrogate !== -1) {
+    return Effect.fail(
+      new InvalidName({
+        name,
+        message: `a ${kind} name must be well-formed Unicode; found a lone surrogate at ${surrogate}`
+      })
+    )
+  }
   return Effect.succeed(name)
 }
 
@@ -44,39 +64,70 @@ export const isEntryId = (id: string): boolean => {
   return BigInt(match[1]!) <= maxUnsigned64 && (match[2] === undefined || BigInt(match[2]) <= maxUnsigned64)
 }
 
-/** Fails with `InvalidOption` unless `value` is an integer of at least `minimum`. */
+/**
+ * The largest count or number of milliseconds an option may have. Redis
+ * takes 64-bit integers for all of them; JavaScript numbers stay exact up to
+ * 2^53 - 1, so that is the limit (in milliseconds, about 285,000 years).
+ */
+export const maxSafe = Number.MAX_SAFE_INTEGER
+
+/** How a value the user gave is shown in a message: as given, strings quoted. */
+export const show = (value: unknown): string => {
+  if (typeof value === "string") return JSON.stringify(value)
+  if (typeof value === "bigint") return `${value}n`
+  if (Array.isArray(value)) return `[${value.map(show).join(", ")}]`
+  if (Duration.isDuration(value)) return Duration.format(value)
+  return String(value)
+}
+
+/** Fails with `InvalidOption` unless `value` is an integer from `minimum` to `maximum` (2^53 - 1 by default). */
 export const validateInteger = (
   option: string,
   value: number,
-  minimum: number
+  minimum: number,
+  maximum: number = maxSafe
 ): Effect.Effect<number, InvalidOption> =>
-  Number.isSafeInteger(value) && value >= minimum
+  typeof value === "number" && Number.isSafeInteger(value) && value >= minimum && value <= maximum
     ? Effect.succeed(value)
     : Effect.fail(
-        new InvalidOption({ option, message: `${option} must be an integer of at least ${minimum}, got ${value}` })
+        new InvalidOption({
+          option,
+          message: `${option} must be an integer from ${minimum} to ${maximum}, got ${show(value)}`
+        })
       )
 
+/** Whether a duration input holds a number that is not a number: effect reads `NaN` as zero. */
+const holdsNaN = (value: unknown): boolean =>
+  (typeof value === "number" && Number.isNaN(value)) || (Array.isArray(value) && value.some(holdsNaN))
+
 /**
- * Decodes a duration option. `minimumMillis` is inclusive; durations are
- * rounded down to whole milliseconds, Redis's resolution.
+ * Decodes a duration option into whole milliseconds (Redis's resolution;
+ * finer parts are rounded down), from `minimumMillis` to `maxSafe`. With
+ * `infinite`, an infinite duration is accepted and decoded as that value
+ * (for `blockDuration`, whose infinity is Redis's `BLOCK 0`). `NaN`, other
+ * infinities and anything out of range fail with `InvalidOption`, the
+ * message naming the range and the value given.
  */
 export const validateDuration = (
   option: string,
   value: Duration.Input,
-  minimumMillis: number
+  minimumMillis: number,
+  infinite?: number
 ): Effect.Effect<number, InvalidOption> => {
-  const decoded = Option.getOrUndefined(Duration.fromInput(value))
+  const decoded = holdsNaN(value) ? undefined : Option.getOrUndefined(Duration.fromInput(value))
   if (decoded === undefined) {
-    return Effect.fail(new InvalidOption({ option, message: `${option} is not a duration: ${String(value)}` }))
+    return Effect.fail(new InvalidOption({ option, message: `${option} is not a duration: ${show(value)}` }))
   }
   const millis = Duration.toMillis(decoded)
-  if (!(millis >= minimumMillis) || (Number.isFinite(millis) && !Number.isSafeInteger(Math.floor(millis)))) {
+  if (millis === Infinity && infinite !== undefined) return Effect.succeed(infinite)
+  const whole = Math.floor(millis)
+  if (!(whole >= minimumMillis && whole <= maxSafe)) {
     return Effect.fail(
       new InvalidOption({
         option,
-        message: `${option} must be at least ${minimumMillis} ms, got ${Duration.format(decoded)}`
+        message: `${option} must be a duration from ${minimumMillis} ms to ${maxSafe} ms${infinite === undefined ? "" : " or infinite"}, got ${show(value)}`
       })
     )
   }
-  return Effect.succeed(Math.floor(millis))
+  return Effect.succeed(whole)
 }

@@ -53,7 +53,7 @@ const scenarios = [
       // Delivered to a live consumer that never acks: only a claim check hands them to Go.
       yield* redis.xreadgroup("ls", "holder", [{ key: stream.key, id: ">" }])
       yield* keepBeating(redis, "ls", "holder")
-      expect(yield* Lease.acquire(redis, "ls", 60_000)).toBe(true)
+      expect(yield* Lease.make(redis, "ls", 60_000).acquire).toBe(true)
 
       const blocked = yield* startGo(driver, ["sink", stream.name, "ls", "3s", grace])
       expect(yield* exitOf(blocked)).toBe(0)
@@ -102,7 +102,7 @@ const scenarios = [
       yield* Registry.register(redis, stream.name, "st", "ts-consumer")
       yield* Registry.unregister(redis, stream.name, "st", "ts-consumer")
       yield* Registry.destroy(redis, stream.name)
-      yield* Lease.acquire(redis, "st")
+      yield* Lease.make(redis, "st", 495).acquire
       expect(yield* cachedScripts).toBe(cached)
     })
   )

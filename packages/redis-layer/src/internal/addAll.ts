@@ -1,9 +1,15 @@
 /**
- * `xaddAll`: many `XADD`s to one key in one round trip, as a Lua script.
+ * The adds that run as Lua scripts: `xaddAll` (many `XADD`s to one key in one
+ * round trip) and `xadd` with an expiry.
  *
- * A script rather than a pipeline because a script runs atomically: the
- * entries get consecutive IDs with nothing in between, as the contract says,
- * and the whole batch is one command on the wire.
+ * Scripts rather than pipelines or `MULTI` because a script runs atomically
+ * and is one command on the wire: the entries of a batch get consecutive IDs
+ * with nothing in between, and an add and its `PEXPIRE` go together:
+ * nothing runs in between. Redis does not undo a script's writes when a
+ * later command in it fails, so the caller validates the expiry first
+ * (`EventStream` does): then Redis cannot refuse it after the add, and an
+ * add Redis refuses stored nothing. (One whose connection drops before the
+ * reply may have run: its `RedisConnectionError` says so.)
  *
  * @internal
  */
@@ -13,10 +19,26 @@ import type { Runner } from "./script.js"
 import { script } from "./script.js"
 import { type Argument, pushFields } from "./send.js"
 
+/** The expiry arguments the scripts take: the milliseconds (`""` for none) and the condition (`""` for none). */
+const pushExpiry = (args: Array<Argument>, expire: RedisClient.Expiry | undefined): void => {
+  args.push(expire === undefined ? "" : expire.millis, expire?.condition ?? "")
+}
+
+/** Lua that runs `PEXPIRE KEYS[1]` with the expiry arguments at `ARGV[at]` and `ARGV[at + 1]`. */
+const expireLua = (at: number) => `
+if ARGV[${at}] ~= "" then
+  if ARGV[${at + 1}] == "" then
+    redis.call("PEXPIRE", KEYS[1], ARGV[${at}])
+  else
+    redis.call("PEXPIRE", KEYS[1], ARGV[${at}], ARGV[${at + 1}])
+  end
+end
+`
+
 /**
  * `KEYS[1]` is the stream; `ARGV` is the trim (`""` for none, `"~"` or `"="`),
- * the `MAXLEN`, then for each entry its number of field/value pairs followed
- * by the pairs.
+ * the `MAXLEN`, the expiry (two arguments), then for each entry its number of
+ * field/value pairs followed by the pairs.
  */
 const addAllScript = script(`
 local key = KEYS[1]
@@ -29,7 +51,7 @@ end
 local headLength = #head
 local ids = {}
 local argc = #ARGV
-local i = 3
+local i = 5
 while i <= argc do
   local valueCount = tonumber(ARGV[i]) * 2
   local command = {}
@@ -38,7 +60,16 @@ while i <= argc do
   ids[#ids + 1] = redis.call("XADD", unpack(command))
   i = i + 1 + valueCount
 end
+${expireLua(3)}
 return ids
+`)
+
+/** `KEYS[1]` is the stream; `ARGV` the expiry (two arguments), then the arguments of `XADD` after the key. */
+const addExpiringScript = script(`
+local id = redis.call("XADD", KEYS[1], unpack(ARGV, 3))
+if not id then return false end
+${expireLua(1)}
+return id
 `)
 
 const decodeIds = (reply: unknown): ReadonlyArray<string> => {
@@ -47,6 +78,8 @@ const decodeIds = (reply: unknown): ReadonlyArray<string> => {
   for (let i = 0; i < raw.length; i++) ids[i] = raw[i]!.toString()
   return ids
 }
+
+const decodeId = (reply: unknown): string | null => (reply === null ? null : (reply as Buffer).toString())
 
 const emptyIds: ReadonlyArray<string> = Object.freeze([])
 
@@ -72,6 +105,7 @@ export const makeAddAll =
       trim === undefined ? "" : trim.approximate ? "~" : "=",
       trim?.maxLen ?? 0
     ]
+    pushExpiry(args, options?.expire)
     for (const fields of entries) {
       // XADD needs at least one pair; refusing the batch here keeps the entries before it from being added.
       if (fields.length === 0) return Effect.fail(missingFields)
@@ -79,4 +113,21 @@ export const makeAddAll =
       pushFields(args, fields)
     }
     return evaluate(addAllScript, args, "XADD", decodeIds)
+  }
+
+/**
+ * `xadd` with an expiry, as one script: `xaddArgs` are the arguments of
+ * `XADD` after the key. Failures report the command as `XADD`.
+ */
+export const makeAddExpiring =
+  (evaluate: Runner) =>
+  (
+    key: string,
+    xaddArgs: ReadonlyArray<Argument>,
+    expire: RedisClient.Expiry
+  ): Effect.Effect<string | null, Errors.RedisError> => {
+    const args: Array<Argument> = ["", 1, key]
+    pushExpiry(args, expire)
+    for (const arg of xaddArgs) args.push(arg)
+    return evaluate(addExpiringScript, args, "XADD", decodeId)
   }

@@ -7,10 +7,12 @@
  *
  * @internal
  */
+
+import * as net from "node:net"
 import type { Errors } from "@effect-pulse/core"
 import { Effect } from "effect"
 import type { Redis } from "ioredis"
-import { connectionError, isReplyError, type Scrub } from "./errors.js"
+import { connectionError, isReplyError, replyCode, type Scrub } from "./errors.js"
 
 /** What a connection attempt needs to know to wait and to explain a failure. */
 export interface ConnectOptions {
@@ -31,13 +33,30 @@ export const silenceErrors = (client: Redis): Redis => {
 
 const ignore = () => {}
 
+/** Replies that mean "not ready yet, ask again": Redis is loading its data, or busy with a script. */
+const notYetReady = new Set(["LOADING", "BUSY", "MASTERDOWN"])
+
+/** How long to wait before asking again after `LOADING` or `BUSY`. */
+const probeRetryMillis = 100
+
 /**
  * Connects `client` (if it is not connecting already) and waits until it is
- * ready. Fails with `RedisConnectionError` when the timeout passes (ioredis
- * keeps retrying in between, so a Redis that comes up a moment later is
- * found), at once when Redis rejects the handshake (wrong password, unknown
- * user: retrying would not help), and at once when the client gives up
- * reconnecting. Does not close the client on failure: the caller owns it.
+ * ready, which the layer decides by a `PING` of its own rather than by
+ * ioredis's ready check (`INFO`, which a least-privilege ACL refuses, and
+ * which ioredis then reports on the console): any reply but `LOADING` or
+ * `BUSY` proves the connection works, an error reply included (a user
+ * allowed no `PING` is still connected).
+ *
+ * Fails with `RedisConnectionError` when the timeout passes (ioredis keeps
+ * retrying in between, so a Redis that comes up a moment later is found);
+ * at once when Redis rejects the handshake (wrong password, unknown user:
+ * retrying would not help), when TLS fails (an untrusted certificate, a
+ * certificate for another name, a server that does not speak TLS, a client
+ * certificate missing: see `tlsFailure`), when the server closes a
+ * connection it accepted before answering (a TLS port reached without
+ * TLS), and when the
+ * client gives up reconnecting. Does not close the client on failure: the
+ * caller owns it.
  */
 export const waitUntilReady = (
   client: Redis,
@@ -46,7 +65,11 @@ export const waitUntilReady = (
   Effect.callback<void, Errors.RedisConnectionError>((resume) => {
     if (client.status === "ready") return resume(Effect.void)
     let lastError: unknown
+    let done = false
+    let retry: ReturnType<typeof setTimeout> | undefined
     const finish = (effect: Effect.Effect<void, Errors.RedisConnectionError>) => {
+      if (done) return
+      done = true
       cleanup()
       resume(effect)
     }
@@ -60,25 +83,133 @@ export const waitUntilReady = (
           )
         )
       )
-    const onReady = () => finish(Effect.void)
+    const probe = () => {
+      retry = undefined
+      client.ping((error) => {
+        if (done) return
+        if (!error) return finish(Effect.void)
+        if (isReplyError(error)) {
+          if (notYetReady.has(replyCode(error.message))) retry = setTimeout(probe, probeRetryMillis)
+          else finish(Effect.void)
+          return
+        }
+        lastError ??= error
+        closedEarly()
+      })
+    }
+    // A server that accepts the connection and closes it before answering
+    // anything is not one retrying will reach: most often a TLS port
+    // reached without TLS, whose handshake fails on the client's first bytes.
+    let connected = false
+    const onConnect = () => {
+      connected = true
+    }
+    const onClose = () => {
+      if (connected) closedEarly()
+    }
+    const closedEarly = () => {
+      const tls = tlsFailure(lastError)
+      if (tls !== undefined) return fail(tls)
+      fail(
+        options.target.startsWith("rediss:")
+          ? "the server closed the connection before answering (does it require a client certificate? tls.cert and tls.key)"
+          : "the server closed the connection before answering (a TLS port? connect with rediss:// or the tls option)"
+      )
+    }
     const onError = (error: unknown) => {
       lastError = error
-      if (isReplyError(error)) fail("Redis refused the connection")
+      if (isReplyError(error)) return fail("Redis refused the connection")
+      const tls = tlsFailure(error)
+      if (tls !== undefined) fail(tls)
     }
     const onEnd = () => fail("the connection was closed")
     const timer = setTimeout(() => fail(`not ready within ${options.timeoutMillis} ms`), options.timeoutMillis)
+    // A plain Redis port answers a TLS handshake with silence (it waits for
+    // the end of an inline command), so a TLS connection to it would wait
+    // out the whole timeout: when the handshake is slow, ask in plain text.
+    const { host, port, tls } = client.options
+    const plainCheck =
+      tls === undefined || host === undefined || port === undefined
+        ? undefined
+        : setTimeout(() => {
+            answersInPlainText(host, port, plainCheckMillis).then((plain) => {
+              if (plain) fail(`TLS: ${plainPortReason}`)
+            })
+          }, plainCheckMillis)
     const cleanup = () => {
       clearTimeout(timer)
-      client.off("ready", onReady)
+      if (plainCheck !== undefined) clearTimeout(plainCheck)
+      if (retry !== undefined) clearTimeout(retry)
+      client.off("ready", probe)
       client.off("error", onError)
       client.off("end", onEnd)
+      client.off("connect", onConnect)
+      client.off("close", onClose)
     }
-    client.on("ready", onReady)
+    client.on("ready", probe)
     client.on("error", onError)
     client.on("end", onEnd)
+    client.on("connect", onConnect)
+    client.on("close", onClose)
     if (client.status === "wait" || client.status === "end") client.connect().catch(ignore)
     return Effect.sync(cleanup)
   })
+
+/** How long a TLS handshake may take before the layer checks for a plain port, and how long that check may take. */
+const plainCheckMillis = 1000
+
+const plainPortReason = "the server does not speak TLS on this port (connect with redis:// or without the tls option)"
+
+/**
+ * Whether a Redis answers in plain text at `host:port`: an inline `PING`
+ * gets any RESP reply (`+PONG`, or `-NOAUTH` from a server with a password).
+ * Never rejects.
+ */
+const answersInPlainText = (host: string, port: number, timeoutMillis: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = net.connect({ host, port })
+    const done = (plain: boolean) => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(plain)
+    }
+    const timer = setTimeout(() => done(false), timeoutMillis)
+    socket.on("connect", () => socket.write("PING\r\n"))
+    socket.on("data", (data: Buffer) => done(data[0] === 0x2b || data[0] === 0x2d))
+    socket.on("error", () => done(false))
+    socket.on("close", () => done(false))
+  })
+
+/** What a TLS error code of Node or OpenSSL means for whoever configures the connection. */
+const tlsReasons: ReadonlyArray<readonly [RegExp, string]> = [
+  [
+    /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_SIGNATURE_FAILURE|CERT_UNTRUSTED)$/,
+    "the server's certificate is not signed by a trusted CA (give its CA: tls.ca, tls.caFile or REDIS_TLS_CA_FILE)"
+  ],
+  [
+    /^ERR_TLS_CERT_ALTNAME_INVALID$/,
+    "the server's certificate is not for this host name (connect by the name it holds, or set tls.serverName)"
+  ],
+  [/^(CERT_HAS_EXPIRED|CERT_NOT_YET_VALID)$/, "the server's certificate is expired or not yet valid"],
+  [/^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|RECORD_LAYER_FAILURE)$/, plainPortReason],
+  [
+    /^ERR_SSL_(TLSV13_ALERT_CERTIFICATE_REQUIRED|SSLV3_ALERT_BAD_CERTIFICATE|SSLV3_ALERT_HANDSHAKE_FAILURE|TLSV1_ALERT_UNKNOWN_CA|SSLV3_ALERT_CERTIFICATE_UNKNOWN)$/,
+    "the server refused the client certificate, or requires one (tls.cert and tls.key)"
+  ],
+  [/^(ERR_SSL_|ERR_TLS_|ERR_OSSL_)/, "the TLS handshake failed"]
+]
+
+/**
+ * Why a connection failed at the TLS layer, in words a user can act on,
+ * with the error code; `undefined` for an error that is not a TLS failure
+ * (which may pass: a refused or reset connection is retried).
+ */
+export const tlsFailure = (error: unknown): string | undefined => {
+  const code = (error as { code?: unknown } | undefined)?.code
+  if (typeof code !== "string") return undefined
+  for (const [pattern, reason] of tlsReasons) if (pattern.test(code)) return `TLS: ${reason} [${code}]`
+  return undefined
+}
 
 const describeError = (error: unknown): string =>
   error instanceof Error && error.message !== "" ? ` (${error.message})` : ""

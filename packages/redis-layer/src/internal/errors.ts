@@ -99,16 +99,40 @@ export const connectionError = (message: string, cause: unknown, scrub: Scrub): 
 export const toRedisError = (command: string, error: unknown, scrub: Scrub): Errors.RedisError => {
   if (isReplyError(error)) {
     const message = scrub(error.message)
-    return new Errors.RedisCommandError({ command, code: replyCode(message), message })
+    const code = replyCode(message)
+    return new Errors.RedisCommandError({
+      command,
+      code,
+      message: code === "NOPERM" ? describeNoPermission(command, message) : message
+    })
   }
   return connectionError(`${command} failed: ${connectionFailure(error)}`, error, scrub)
+}
+
+/**
+ * A `NOPERM` reply in words that say what to grant: Redis names the command
+ * it refused (`'eval'`, which may be another than the one the library sent
+ * it for, such as the script behind `XADD`) or says that a key or channel is
+ * outside the user's patterns. Redis's own message follows.
+ */
+export const describeNoPermission = (command: string, message: string): string => {
+  const refused = /run the '([^']+)' command/.exec(message)?.[1]
+  const missing =
+    refused !== undefined
+      ? `the command '${refused}' (grant +${refused.toLowerCase()})`
+      : /\bkey/.test(message)
+        ? "a key outside the user's key patterns (grant ~pulse:*)"
+        : /\bchannel/.test(message)
+          ? "a channel outside the user's channel patterns"
+          : "a permission Redis did not name"
+  return `NOPERM: the Redis user may not run ${command}: it lacks ${missing}; see "Production setup" in the README for the ACL effect-pulse needs. Redis said: ${message}`
 }
 
 /** What a connection failure of ioredis means, in words a user of this library can act on. */
 const connectionFailure = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error)
   if (error.name === "MaxRetriesPerRequestError" || error.message.startsWith("Command aborted")) {
-    return "the connection to Redis was lost before the reply came"
+    return "the connection to Redis was lost before the reply came (the command may or may not have run)"
   }
   if (error.message.startsWith("Stream isn't writeable")) return "not connected to Redis (reconnecting)"
   if (error.message === "Connection is closed.") return "the connection to Redis is closed"

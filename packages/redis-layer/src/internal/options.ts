@@ -5,6 +5,7 @@
  * @internal
  */
 
+import { readFileSync } from "node:fs"
 import type * as tls from "node:tls"
 import { Errors } from "@effect-pulse/core"
 import { Duration, Effect, Option, Redacted } from "effect"
@@ -19,10 +20,103 @@ export interface Options {
   readonly username?: string | undefined
   readonly password?: Redacted.Redacted<string> | undefined
   readonly db?: number | undefined
-  readonly tls?: boolean | tls.ConnectionOptions | undefined
+  readonly tls?: boolean | TlsOptions | undefined
   readonly connectTimeout?: Duration.Input | undefined
   readonly ioredis?: RedisOptions | undefined
 }
+
+/** The TLS options of `RedisLayer.layer`; documented there. */
+export interface TlsOptions {
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined
+  readonly caFile?: string | undefined
+  readonly cert?: string | Buffer | undefined
+  readonly certFile?: string | undefined
+  readonly key?: Redacted.Redacted<string | Buffer> | undefined
+  readonly keyFile?: string | undefined
+  readonly serverName?: string | undefined
+  readonly verify?: boolean | undefined
+}
+
+const tlsKeys: ReadonlySet<string> = new Set([
+  "ca",
+  "caFile",
+  "cert",
+  "certFile",
+  "key",
+  "keyFile",
+  "serverName",
+  "verify"
+])
+
+/**
+ * Reads a PEM file named by a TLS option. The message names the option and
+ * the path, never the content: a key file holds a secret.
+ */
+const readPem = (option: string, path: unknown): Effect.Effect<Buffer, Errors.InvalidOption> => {
+  if (typeof path !== "string" || path === "") return invalid(option, `${option} must be a file path`)
+  return Effect.try({
+    try: () => readFileSync(path),
+    catch: (error) =>
+      new Errors.InvalidOption({
+        option,
+        message: `could not read ${option} ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? "unreadable"}`
+      })
+  })
+}
+
+const isPem = (value: unknown): value is string | Buffer => typeof value === "string" || Buffer.isBuffer(value)
+
+/**
+ * Turns `TlsOptions` into Node's: files read, the key taken out of its
+ * `Redacted` only here, values and files for the same thing refused
+ * together. Unknown fields are refused with a pointer to `ioredis.tls`.
+ */
+const resolveTls = (options: TlsOptions): Effect.Effect<tls.ConnectionOptions, Errors.InvalidOption> =>
+  Effect.gen(function* () {
+    const unknown = Object.keys(options).filter((key) => !tlsKeys.has(key))
+    if (unknown.length > 0) {
+      return yield* invalid(
+        "tls",
+        `unknown tls option(s) ${unknown.join(", ")}: tls takes ${[...tlsKeys].join(", ")}; pass other Node TLS options in ioredis.tls`
+      )
+    }
+    const both = (["ca", "cert", "key"] as const).find(
+      (name) => options[name] !== undefined && options[`${name}File`] !== undefined
+    )
+    if (both !== undefined) return yield* invalid(`tls.${both}`, `give tls.${both} or tls.${both}File, not both`)
+    const result: tls.ConnectionOptions = {}
+    if (options.caFile !== undefined) result.ca = yield* readPem("tls.caFile", options.caFile)
+    else if (options.ca !== undefined) {
+      const cas = Array.isArray(options.ca) ? options.ca : [options.ca]
+      if (!cas.every(isPem)) return yield* invalid("tls.ca", "tls.ca must be PEM text or bytes, or a list of them")
+      result.ca = cas as Array<string | Buffer>
+    }
+    if (options.certFile !== undefined) result.cert = yield* readPem("tls.certFile", options.certFile)
+    else if (options.cert !== undefined) {
+      if (!isPem(options.cert)) return yield* invalid("tls.cert", "tls.cert must be PEM text or bytes")
+      result.cert = options.cert
+    }
+    if (options.keyFile !== undefined) result.key = yield* readPem("tls.keyFile", options.keyFile)
+    else if (options.key !== undefined) {
+      const key = Redacted.isRedacted(options.key) ? Redacted.value(options.key) : undefined
+      if (!isPem(key)) return yield* invalid("tls.key", "tls.key must be a Redacted PEM: Redacted.make(pem)")
+      result.key = key
+    }
+    if ((result.cert === undefined) !== (result.key === undefined)) {
+      return yield* invalid("tls", "a client certificate needs its key, and a key its certificate: give both")
+    }
+    if (options.serverName !== undefined) {
+      if (typeof options.serverName !== "string" || options.serverName === "") {
+        return yield* invalid("tls.serverName", "tls.serverName must be a non-empty host name")
+      }
+      result.servername = options.serverName
+    }
+    if (options.verify !== undefined) {
+      if (typeof options.verify !== "boolean") return yield* invalid("tls.verify", "tls.verify must be a boolean")
+      result.rejectUnauthorized = options.verify
+    }
+    return result
+  })
 
 /** ioredis options whose replies have the RESP2 shape the decoders expect. */
 export type ClientOptions = RedisOptions & { replyMapping?: "legacy" }
@@ -61,9 +155,13 @@ export const reconnectDelay = (attempt: number): number =>
  *   replayed after a reconnect the caller knows nothing about.
  * - `enableAutoPipelining: true`: commands issued in the same tick share one
  *   write, which is what makes many concurrent adds cheap.
+ * - `enableReadyCheck: false`: ioredis's ready check sends `INFO`, which a
+ *   least-privilege ACL refuses, and then writes a warning to the console;
+ *   the layer checks readiness with a `PING` of its own (`waitUntilReady`).
  */
 export const baseOptions: RedisOptions = {
   protocol: 2,
+  enableReadyCheck: false,
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
   autoResendUnfulfilledCommands: false,
@@ -181,8 +279,8 @@ export const resolve = (options: Options): Effect.Effect<Settings, Errors.Invali
     }
     if (options.tls !== undefined) {
       if (typeof options.tls === "boolean") target.tls = options.tls ? {} : undefined
-      else if (typeof options.tls === "object" && options.tls !== null) target.tls = options.tls
-      else return yield* invalid("tls", "tls must be a boolean or tls.ConnectionOptions")
+      else if (typeof options.tls === "object" && options.tls !== null) target.tls = yield* resolveTls(options.tls)
+      else return yield* invalid("tls", "tls must be a boolean or TLS options")
     }
     let connectTimeoutMillis = defaultConnectTimeoutMillis
     if (options.connectTimeout !== undefined) {

@@ -6,9 +6,10 @@
 import type { RedisClient } from "@effect-pulse/core"
 import { Effect } from "effect"
 import type { Redis } from "ioredis"
-import { makeAddAll } from "./addAll.js"
+import { makeAddAll, makeAddExpiring } from "./addAll.js"
 import * as Blocking from "./blocking.js"
 import { makeDeleteConsumerIfNoPending } from "./deleteConsumer.js"
+import { makeDelIfEquals } from "./delIfEquals.js"
 import type { Scrub } from "./errors.js"
 import { goPulseScripts } from "./goPulseScripts.js"
 import * as Reply from "./replies.js"
@@ -58,6 +59,7 @@ const decodeId = (reply: unknown): string | null => (reply === null ? null : (re
 export const make = (options: ServiceOptions): RedisClient.Service => {
   const { client, scrub } = options
   const evaluate = makeRunner(client, scrub)
+  const addExpiring = makeAddExpiring(evaluate)
   const run = <A>(cmd: typeof XADD, args: ReadonlyArray<Argument>, decode: (reply: unknown) => A) =>
     send(client, cmd, args, decode, scrub)
 
@@ -72,6 +74,7 @@ export const make = (options: ServiceOptions): RedisClient.Service => {
       if (trim !== undefined) args.push("MAXLEN", trim.approximate ? "~" : "=", trim.maxLen)
       args.push(addOptions?.id ?? "*")
       pushFields(args, fields)
+      if (addOptions?.expire !== undefined) return addExpiring(key, args.slice(1), addOptions.expire)
       return run(XADD, args, decodeId)
     },
     xaddAll: makeAddAll(evaluate),
@@ -139,6 +142,7 @@ export const make = (options: ServiceOptions): RedisClient.Service => {
       return run(SET, args, Reply.okOrNull)
     },
     get: (key) => run(GET, [key], Reply.textOrNull),
+    delIfEquals: makeDelIfEquals(evaluate),
     hset: (key, field, value) => run(HSET, [key, field, value], Reply.integer),
     hgetall: (key) => run(HGETALL, [key], Reply.hash),
     hdel: (key, fields) => (fields.length === 0 ? zero : run(HDEL, [key, ...fields], Reply.integer)),

@@ -35,7 +35,27 @@ const pendingEntries: Command = {
   minIdle: undefined
 }
 
+const infoOnEveryLevel = (key: string): ReadonlyArray<Command> => [
+  { _tag: "xinfoStream", key },
+  { _tag: "xinfoGroups", key },
+  { _tag: "xinfoConsumers", key, group: "g1" }
+]
+
 export const regressions: ReadonlyArray<readonly [name: string, commands: ReadonlyArray<Command>]> = [
+  [
+    // What a sink's claim check and a reader meet once a stream was deleted under them.
+    "XINFO STREAM, GROUPS and CONSUMERS on a missing or deleted key fail with ERR no such key",
+    [
+      ...infoOnEveryLevel("s1"),
+      ...preamble,
+      add("s1"),
+      ...infoOnEveryLevel("s1"),
+      { _tag: "del", keys: ["s1"] },
+      ...infoOnEveryLevel("s1"),
+      { _tag: "set", key: "x", value: "v1", onlyIfMissing: false, ttl: undefined },
+      ...infoOnEveryLevel("x")
+    ]
+  ],
   [
     // The Redis layer's decoder threw on the nil array Redis sends for COUNT 0 or less.
     "XRANGE and XREVRANGE with a COUNT of 0 or less reply with no entries",

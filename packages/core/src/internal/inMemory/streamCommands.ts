@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import type { AddOptions, FieldsInput, StreamEntry, StreamInfo, Trim } from "../../RedisClient.js"
+import type { AddOptions, Expiry, FieldsInput, StreamEntry, StreamInfo, Trim } from "../../RedisClient.js"
 import {
   compareIds,
   formatId,
@@ -83,6 +83,7 @@ export const xadd = (
   const id = newEntryId(stream, requested, now)
   stream.append(id, storedFields(fields))
   if (maxLen !== undefined) stream.trim(maxLen, options!.trim!.approximate)
+  if (options?.expire !== undefined) store.keyspace.pexpire(key, options.expire.millis, options.expire.condition, now)
   store.signal(key)
   return formatId(id)
 }
@@ -97,11 +98,14 @@ export const xaddAll = (
   store: Store,
   key: string,
   entries: ReadonlyArray<FieldsInput>,
-  trim: Trim | undefined,
+  options: { readonly trim?: Trim | undefined; readonly expire?: Expiry | undefined } | undefined,
   now: number
 ): ReadonlyArray<string> => {
   if (entries.some((fields) => fields.length === 0)) throw wrongArity("XADD")
-  return entries.map((fields) => xadd(store, key, fields, { trim }, now)!)
+  const trim = options?.trim
+  const ids = entries.map((fields) => xadd(store, key, fields, { trim }, now)!)
+  if (options?.expire !== undefined) store.keyspace.pexpire(key, options.expire.millis, options.expire.condition, now)
+  return ids
 }
 
 /** `XRANGE` and `XREVRANGE`: the lower bound is parsed first in both. */

@@ -11,7 +11,7 @@
 import { existsSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
-import type { Controller } from "./controller.js"
+import { type Controller, shutdownSaving } from "./controller.js"
 import { answersPing, rawCommand, waitFor } from "./rawCommand.js"
 
 const image = "redis:7-alpine"
@@ -100,6 +100,7 @@ export const startContainer = async (): Promise<Controller> => {
     await container.stop().catch(() => {})
     throw error
   }
+  const command: Controller["command"] = (args) => rawCommand(host, port, args, 2000)
   const stop = async () => {
     await signal("stop", "CONT", "running").catch(() => {})
     await signal("stop", "TERM", "gone")
@@ -112,11 +113,18 @@ export const startContainer = async (): Promise<Controller> => {
     kill: () => signal("kill", "KILL", "gone"),
     pause: () => signal("pause", "STOP", "stopped"),
     resume: () => signal("resume", "CONT", "running"),
-    restart: async () => {
-      await stop()
+    restart: async ({ keepData }) => {
+      if (keepData) {
+        await signal("restart", "CONT", "running").catch(() => {})
+        await shutdownSaving(command)
+        await signal("restart", "TERM", "gone")
+      } else {
+        await stop()
+        await exec("removing the snapshot", ["rm", "-f", "/tmp/dump.rdb"])
+      }
       await start()
     },
-    command: (args) => rawCommand(host, port, args, 2000),
+    command,
     dispose: () =>
       container.stop().then(
         () => {},

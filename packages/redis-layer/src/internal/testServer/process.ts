@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type Controller, messageOf } from "./controller.js"
+import type { ConnectionOptions } from "node:tls"
+import { type Controller, messageOf, shutdownSaving } from "./controller.js"
 import { rawCommand, waitFor } from "./rawCommand.js"
 
 const host = "127.0.0.1"
@@ -86,12 +87,70 @@ const waitForState = (child: ChildProcess, stopped: boolean): Promise<void> => {
 }
 
 /**
+ * How to start the server besides the defaults: further `redis-server`
+ * arguments, and TLS. With `tls`, the server listens on a TLS port only
+ * (`--port 0`), with these files, and the harness probes it over TLS
+ * (presenting the client certificate when `authClients`).
+ */
+export interface ProcessOptions {
+  readonly args?: ReadonlyArray<string> | undefined
+  readonly tls?:
+    | {
+        readonly caFile: string
+        readonly certFile: string
+        readonly keyFile: string
+        /** `--tls-auth-clients yes`: clients must present a certificate the CA signed. */
+        readonly authClients?: boolean | undefined
+        /** The client certificate and key the harness's probes present when `authClients`. */
+        readonly clientCertFile?: string | undefined
+        readonly clientKeyFile?: string | undefined
+      }
+    | undefined
+}
+
+const serverArgs = (port: number, dir: string, options: ProcessOptions): Array<string> => {
+  const base = ["--bind", host, "--save", "", "--appendonly", "no", "--dir", dir]
+  const tls = options.tls
+  const listen =
+    tls === undefined
+      ? ["--port", String(port)]
+      : [
+          "--port",
+          "0",
+          "--tls-port",
+          String(port),
+          "--tls-cert-file",
+          tls.certFile,
+          "--tls-key-file",
+          tls.keyFile,
+          "--tls-ca-cert-file",
+          tls.caFile,
+          "--tls-auth-clients",
+          tls.authClients === true ? "yes" : "no"
+        ]
+  return [...listen, ...base, ...(options.args ?? [])]
+}
+
+/** How the harness's own probes reach the server: plain TCP, or TLS trusting the server's CA. */
+const probeTls = (options: ProcessOptions): ConnectionOptions | undefined => {
+  const tls = options.tls
+  if (tls === undefined) return undefined
+  return {
+    ca: readFileSync(tls.caFile),
+    servername: "localhost",
+    ...(tls.clientCertFile === undefined ? {} : { cert: readFileSync(tls.clientCertFile) }),
+    ...(tls.clientKeyFile === undefined ? {} : { key: readFileSync(tls.clientKeyFile) })
+  }
+}
+
+/**
  * Starts `redis-server` on `port` and resolves once that very process (its
  * `process_id` in `INFO server`, so not some other server that holds the
  * port) answers. Rejects with the server's output when it exits first.
  */
-const startOn = async (port: number, dir: string): Promise<ChildProcess> => {
-  const args = ["--port", String(port), "--bind", host, "--save", "", "--appendonly", "no", "--dir", dir]
+const startOn = async (port: number, dir: string, options: ProcessOptions): Promise<ChildProcess> => {
+  const args = serverArgs(port, dir, options)
+  const probe = probeTls(options)
   const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] })
   registry.add(child)
   let output = ""
@@ -115,7 +174,7 @@ const startOn = async (port: number, dir: string): Promise<ChildProcess> => {
   try {
     await waitFor(
       () =>
-        rawCommand(host, port, ["INFO", "server"], 1000).then(
+        rawCommand(host, port, ["INFO", "server"], 1000, probe).then(
           (info) => info.includes(`process_id:${child.pid}\r\n`),
           () => false
         ),
@@ -134,14 +193,14 @@ const startOn = async (port: number, dir: string): Promise<ChildProcess> => {
  * Starts a server on a free port (trying another port if the chosen one is
  * taken in between) and returns its controller.
  */
-export const startProcess = async (): Promise<Controller> => {
+export const startProcess = async (options: ProcessOptions = {}): Promise<Controller> => {
   const dir = mkdtempSync(join(tmpdir(), "effect-pulse-redis-"))
   let port = 0
   let child: ChildProcess | undefined
   for (let attempt = 1; child === undefined; attempt++) {
     port = await freePort()
     try {
-      child = await startOn(port, dir)
+      child = await startOn(port, dir, options)
     } catch (error) {
       if (attempt >= 5 || !messageOf(error).includes("Address already in use")) {
         rmSync(dir, { recursive: true, force: true })
@@ -154,6 +213,7 @@ export const startProcess = async (): Promise<Controller> => {
     if (current === undefined || !isAlive(current)) throw new Error(`cannot ${operation}: redis-server is not running`)
     return current
   }
+  const command: Controller["command"] = (args) => rawCommand(host, port, args, 2000, probeTls(options))
   const stop = async () => {
     if (current === undefined || !isAlive(current)) return
     current.kill("SIGCONT")
@@ -180,11 +240,18 @@ export const startProcess = async (): Promise<Controller> => {
       child.kill("SIGCONT")
       await waitForState(child, false)
     },
-    restart: async () => {
-      await stop()
-      current = await startOn(port, dir)
+    restart: async ({ keepData }) => {
+      if (keepData && current !== undefined && isAlive(current)) {
+        current.kill("SIGCONT")
+        await shutdownSaving(command)
+        await exited(current, signalTimeoutMillis)
+      } else {
+        await stop()
+        rmSync(join(dir, "dump.rdb"), { force: true })
+      }
+      current = await startOn(port, dir, options)
     },
-    command: (args) => rawCommand(host, port, args, 2000),
+    command,
     dispose: async () => {
       if (current !== undefined && isAlive(current)) {
         current.kill("SIGKILL")

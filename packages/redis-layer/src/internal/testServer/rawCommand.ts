@@ -6,6 +6,7 @@
  * @internal
  */
 import * as net from "node:net"
+import * as tls from "node:tls"
 
 /**
  * A reply as text: the line of a simple-string, integer or error reply with
@@ -32,16 +33,19 @@ const parse = (received: Buffer): ReplyLine | undefined => {
 /**
  * Sends `args` to `host:port` and resolves with the reply (see `ReplyLine`:
  * enough for `PING`, `INFO`, `FLUSHALL` and `CLIENT KILL`). Rejects when the
- * connection fails or no reply comes within `timeoutMillis`.
+ * connection fails or no reply comes within `timeoutMillis`. With
+ * `tlsOptions`, talks TLS (to a server with only a TLS port).
  */
 export const rawCommand = (
   host: string,
   port: number,
   args: ReadonlyArray<string>,
-  timeoutMillis: number
+  timeoutMillis: number,
+  tlsOptions?: tls.ConnectionOptions
 ): Promise<ReplyLine> =>
   new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port })
+    const socket = tlsOptions === undefined ? net.connect({ host, port }) : tls.connect({ host, port, ...tlsOptions })
+    const connected = tlsOptions === undefined ? "connect" : "secureConnect"
     let received = Buffer.alloc(0)
     let done = false
     const finish = (error: Error | undefined, reply?: ReplyLine) => {
@@ -56,7 +60,7 @@ export const rawCommand = (
       () => finish(new Error(`no reply from ${host}:${port} within ${timeoutMillis} ms`)),
       timeoutMillis
     )
-    socket.on("connect", () => socket.write(encode(args)))
+    socket.on(connected, () => socket.write(encode(args)))
     socket.on("data", (chunk: Buffer) => {
       received = Buffer.concat([received, chunk])
       const reply = parse(received)
