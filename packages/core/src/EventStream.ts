@@ -27,6 +27,7 @@ import { toFields } from "./internal/entries.js"
 import { streamKey } from "./internal/keys.js"
 import { eventsAdded, forStream } from "./internal/metrics.js"
 import { chunkBatch, maxPayloadSizeLimit, payloadSize } from "./internal/payloadSize.js"
+import * as SinkRegistry from "./internal/sinkRegistry.js"
 import {
   isEntryId,
   loneSurrogateIndex,
@@ -42,7 +43,8 @@ import * as Sink from "./Sink.js"
 /**
  * Stream options. `maxLen` (default 1000) bounds the stream: every add trims
  * it to about that many events (Redis's approximate `MAXLEN ~`, which trims
- * whole internal nodes and so may keep up to ~100 more). `ttl` expires the
+ * whole internal nodes and so may keep up to ~100 more); 0 leaves it
+ * untrimmed, as in Go Pulse. `ttl` expires the
  * stream key a fixed time after it was created; `slidingTtl` expires it that
  * long after the last add. They exclude each other. `maxPayloadSize` (bytes,
  * default 1 MiB as in NATS and Kafka, at most 512 MiB, Redis's largest
@@ -131,8 +133,14 @@ export interface EventStream {
   readonly name: string
   /** Its Redis key, `pulse:stream:<name>`. */
   readonly key: string
-  /** The approximate maximum number of events kept. */
+  /** The approximate maximum number of events kept; 0 when the stream is not trimmed. */
   readonly maxLen: number
+  /**
+   * The stream key's expiry, in milliseconds: after its creation (`ttl`,
+   * `sliding: false`) or after the last add (`slidingTtl`, `sliding: true`);
+   * undefined when it has none.
+   */
+  readonly ttl: { readonly millis: number; readonly sliding: boolean } | undefined
   /** The largest payload an add accepts, in bytes. */
   readonly maxPayloadSize: number
   /**
@@ -171,8 +179,13 @@ export interface EventStream {
    */
   readonly remove: (...ids: ReadonlyArray<string>) => Effect.Effect<number, InvalidOption | RedisError>
   /**
-   * Deletes the stream and every event in it, with its consumer groups. The
-   * sinks opened on this `EventStream` then end with `StreamDestroyed`.
+   * Deletes the stream and every event in it, with its consumer groups, and
+   * then destroys its sinks map as Go Pulse's `Destroy` does (published, so
+   * that Go processes see it). The sinks opened on this `EventStream` then
+   * end with `StreamDestroyed`. The sinks' keep-alive and lease keys stay,
+   * as in Go Pulse (they belong to sinks, which may read other streams; see
+   * `Sink.keys`), and so do the stream's dead letters, until deleted with
+   * `DeadLetter.key`.
    */
   readonly destroy: Effect.Effect<void, RedisError>
   /** A new reader of this stream, open until the scope closes. */
@@ -212,7 +225,7 @@ export const make = Effect.fnUntraced(function* (
   options?: Options
 ): Effect.fn.Return<EventStream, InvalidName | InvalidOption, RedisClient> {
   yield* validateName("stream", name)
-  const maxLen = yield* validateInteger("maxLen", options?.maxLen ?? 1000, 1)
+  const maxLen = yield* validateInteger("maxLen", options?.maxLen ?? 1000, 0)
   if (options?.ttl !== undefined && options.slidingTtl !== undefined) {
     return yield* new InvalidOption({ option: "ttl", message: "ttl and slidingTtl exclude each other: choose one" })
   }
@@ -227,7 +240,8 @@ export const make = Effect.fnUntraced(function* (
   )
   const redis = yield* RedisClient
   const key = streamKey(name)
-  const trim = { maxLen, approximate: true }
+  // 0 leaves the stream untrimmed, as in Go Pulse (which sends MAXLEN only above 0).
+  const trim = maxLen === 0 ? undefined : { maxLen, approximate: true }
   const addedCounter = forStream(eventsAdded, name)
 
   // `ttl` is set once, on a key without expiry (`NX`): the add that created
@@ -324,14 +338,22 @@ export const make = Effect.fnUntraced(function* (
     name,
     key,
     maxLen,
+    ttl:
+      ttlMillis !== undefined
+        ? { millis: ttlMillis, sliding: false }
+        : slidingTtlMillis !== undefined
+          ? { millis: slidingTtlMillis, sliding: true }
+          : undefined,
     maxPayloadSize,
     add,
     addAll,
     remove,
-    destroy: Effect.andThen(
-      redis.del([key]),
-      Effect.suspend(() => notifyDestroyed(stream, name))
-    ),
+    destroy: redis
+      .del([key])
+      .pipe(
+        Effect.andThen(SinkRegistry.destroy(redis, name)),
+        Effect.andThen(Effect.suspend(() => notifyDestroyed(stream, name)))
+      ),
     reader: (readerOptions) => Reader.make(redis, stream, readerOptions),
     sink: (sinkName, sinkOptions) => Sink.make(redis, stream, sinkName, sinkOptions)
   }

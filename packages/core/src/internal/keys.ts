@@ -16,12 +16,6 @@ export const fieldEventName = "n"
 export const fieldPayload = "p"
 export const fieldTopic = "t"
 
-/**
- * The hash of a sink's consumer keep-alives: field = consumer name, value =
- * the time (epoch milliseconds) of its last heartbeat.
- */
-export const sinkKeepAliveKey = (sink: string): string => `pulse:sink:${sink}:keepalive`
-
 /*
  * Go Pulse's sink bookkeeping (v1.6.5, `streaming/sink.go`), shared with Go
  * consumers of the same sink. A replicated map named `<name>` is the hash

@@ -14,14 +14,15 @@
 import { Effect, Metric, Queue } from "effect"
 import type { Event } from "../Event.js"
 import type { PendingEntry } from "../RedisClient.js"
-import { deadLetterKey, fieldDeadDeliveries, fieldDeadOriginalId, fieldDeadSink } from "./keys.js"
+import { moveToDeadLetters } from "./deadLetterWriting.js"
+import { deadLetterKey } from "./keys.js"
 import { quietWhileGone } from "./sinkGroups.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
 import { deliver, now, settled } from "./sinkState.js"
 
 /**
  * Takes over pending entries: those delivered `maxDeliveries` times go to the
- * dead-letter stream and are acked; the others are delivered again here.
+ * dead letters (`deadLetterWriting`); the others are delivered again here.
  */
 export const claimPending = Effect.fnUntraced(function* (
   state: SinkState,
@@ -47,20 +48,17 @@ export const claimPending = Effect.fnUntraced(function* (
     yield* deliver(state, stream, again, "claimed")
   }
   if (dead.length > 0) {
-    const deadIds = dead.map((entry) => entry.id)
-    // Copied first, then acked: a crash in between copies twice, never loses.
-    // Dead letters are not trimmed: they wait for someone to look at them.
-    yield* redis.xaddAll(
-      deadLetterKey(stream.name),
-      dead.map((entry) => [
-        ...entry.fields,
-        [fieldDeadSink, state.name],
-        [fieldDeadDeliveries, String(deliveries.get(entry.id))],
-        [fieldDeadOriginalId, entry.id]
-      ])
+    yield* moveToDeadLetters(
+      redis,
+      state.name,
+      stream.name,
+      stream.key,
+      dead.map((entry) => ({ entry, deliveries: deliveries.get(entry.id) ?? 0 }))
     )
-    yield* redis.xack(stream.key, state.name, deadIds)
-    settled(stream, deadIds)
+    settled(
+      stream,
+      dead.map((entry) => entry.id)
+    )
     yield* Metric.update(stream.deadLettered, dead.length)
     yield* Effect.logWarning(
       `moved ${dead.length} event(s) of ${stream.name} to the dead letters (${deadLetterKey(stream.name)}) after ${limit} deliveries`

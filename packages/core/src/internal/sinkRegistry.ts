@@ -45,6 +45,22 @@ export const register = (
 ): Effect.Effect<ReadonlyArray<string>, RedisError> =>
   ReplicatedMap.appendValues(redis, sinksMap(stream, ttl), sink, [consumer])
 
+/**
+ * Lists `consumer` unless it is listed already (a consumer joins a stream
+ * again when recovering its group). Two joins racing may list it twice,
+ * which {@link unregister} undoes as well.
+ */
+export const ensureRegistered = Effect.fnUntraced(function* (
+  redis: RedisService,
+  stream: string,
+  sink: string,
+  consumer: string,
+  ttl?: Ttl
+) {
+  const listed = (yield* sinks(redis, stream)).get(sink) ?? []
+  if (!listed.includes(consumer)) yield* register(redis, stream, sink, consumer, ttl)
+})
+
 /** Unlists `consumer` (every occurrence); the sink's consumers left on `stream`. */
 export const unregister = (
   redis: RedisService,
