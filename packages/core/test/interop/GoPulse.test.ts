@@ -3,10 +3,9 @@
  * scenario on its own redis-server, each asserting that nothing produced is
  * lost and printing produced / handled / lost / duplicated.
  *
- * The shared-sink scenarios need effect-pulse's sinks to keep Go Pulse's
- * bookkeeping (keep-alive map, lease, sinks map): until they do (issue 10,
- * part two), the scenarios marked "needs part two" fail, as the issue's
- * table says.
+ * The shared-sink scenarios rely on effect-pulse's sinks keeping Go Pulse's
+ * bookkeeping (keep-alive map, lease, sinks map): without it Go deletes the
+ * effect-pulse consumers and what they hold.
  */
 import { expect } from "@effect/vitest"
 import { EventStream, RedisClient, type Sink, StartAt } from "@effect-pulse/core"
@@ -140,36 +139,32 @@ const scenarios = [
         expect(result.lost).toBe(0)
         expect(yield* pendingCount(stream.key, "shared")).toBe(0)
         expect(deletions).toBe(0)
-      }),
-    true
+      })
   ),
 
-  scenario(
-    "an effect-pulse consumer killed holding 6 events: the Go consumer takes them over",
-    (driver) =>
-      Effect.gen(function* () {
-        const redis = yield* RedisClient.RedisClient
-        const stream = yield* EventStream.make("ts-crash")
-        yield* redis.xgroupCreate(stream.key, "crash", "$", { mkStream: true })
-        const worker = yield* startWorker({ stream: stream.name, sink: "crash", graceMillis, hold: true })
-        const produced = yield* stream.addAll(jobs(6))
-        yield* eventually(
-          Effect.sync(() => workerIds(worker, "held").length),
-          (n) => n >= 6,
-          "20 seconds"
-        )
-        worker.process.kill("SIGKILL")
-        yield* exitOf(worker)
+  scenario("an effect-pulse consumer killed holding 6 events: the Go consumer takes them over", (driver) =>
+    Effect.gen(function* () {
+      const redis = yield* RedisClient.RedisClient
+      const stream = yield* EventStream.make("ts-crash")
+      yield* redis.xgroupCreate(stream.key, "crash", "$", { mkStream: true })
+      const worker = yield* startWorker({ stream: stream.name, sink: "crash", graceMillis, hold: true })
+      const produced = yield* stream.addAll(jobs(6))
+      yield* eventually(
+        Effect.sync(() => workerIds(worker, "held").length),
+        (n) => n >= 6,
+        "20 seconds"
+      )
+      worker.process.kill("SIGKILL")
+      yield* exitOf(worker)
 
-        const go = yield* startGo(driver, ["sink", stream.name, "crash", "10s", grace, "6"])
-        yield* exitOf(go, "30 seconds")
-        const result = tally("ts consumer killed, go takes over", produced, {
-          go: goIds(go)
-        })
-        expect(result.lost).toBe(0)
-        expect(yield* pendingCount(stream.key, "crash")).toBe(0)
-      }),
-    true
+      const go = yield* startGo(driver, ["sink", stream.name, "crash", "10s", grace, "6"])
+      yield* exitOf(go, "30 seconds")
+      const result = tally("ts consumer killed, go takes over", produced, {
+        go: goIds(go)
+      })
+      expect(result.lost).toBe(0)
+      expect(yield* pendingCount(stream.key, "crash")).toBe(0)
+    })
   ),
 
   scenario("a Go consumer crashing (EXIT_HARD) holding events: the effect-pulse consumer takes them over", (driver) =>
@@ -218,64 +213,58 @@ const scenarios = [
     })
   ),
 
-  scenario(
-    "an effect-pulse consumer that never acks beside a Go consumer that does",
-    (driver) =>
-      Effect.gen(function* () {
-        const stream = yield* EventStream.make("ts-noack")
-        const sink = yield* stream.sink("mixed", { start: StartAt.oldest, ackGracePeriod: graceMillis })
-        const ts = yield* consume(sink, false)
-        const produced = yield* stream.addAll(jobs(3))
-        yield* eventually(
-          Effect.sync(() => ts.handled.length),
-          (n) => n >= 3,
-          "20 seconds"
-        )
-        const go = yield* startGo(driver, ["sink", stream.name, "mixed", "12s", grace, "3"])
-        yield* exitOf(go, "30 seconds")
-        // Only Go acks: what it handled is what is done.
-        const result = tally("ts never acks, go acks", produced, { go: goIds(go) })
-        expect(result.lost).toBe(0)
-        yield* Fiber.interrupt(ts.fiber)
-      }),
-    true
+  scenario("an effect-pulse consumer that never acks beside a Go consumer that does", (driver) =>
+    Effect.gen(function* () {
+      const stream = yield* EventStream.make("ts-noack")
+      const sink = yield* stream.sink("mixed", { start: StartAt.oldest, ackGracePeriod: graceMillis })
+      const ts = yield* consume(sink, false)
+      const produced = yield* stream.addAll(jobs(3))
+      yield* eventually(
+        Effect.sync(() => ts.handled.length),
+        (n) => n >= 3,
+        "20 seconds"
+      )
+      const go = yield* startGo(driver, ["sink", stream.name, "mixed", "12s", grace, "3"])
+      yield* exitOf(go, "30 seconds")
+      // Only Go acks: what it handled is what is done.
+      const result = tally("ts never acks, go acks", produced, { go: goIds(go) })
+      expect(result.lost).toBe(0)
+      yield* Fiber.interrupt(ts.fiber)
+    })
   ),
 
-  scenario(
-    "Go removing the stream from its sink while effect-pulse still reads it",
-    (driver) =>
-      Effect.gen(function* () {
-        const redis = yield* RedisClient.RedisClient
-        const stream = yield* EventStream.make("removal")
-        const sink = yield* stream.sink("removal", { start: StartAt.oldest, ackGracePeriod: graceMillis })
-        const ts = yield* consume(sink, true)
-        const go = yield* startGo(driver, ["sink", stream.name, "removal", "1500ms", grace])
-        yield* goSinkReady(go)
-        const before = yield* stream.addAll(jobs(5, "a"))
-        expect(yield* exitOf(go)).toBe(0)
-        const goHandled = goIds(go)
+  scenario("Go removing the stream from its sink while effect-pulse still reads it", (driver) =>
+    Effect.gen(function* () {
+      const redis = yield* RedisClient.RedisClient
+      const stream = yield* EventStream.make("removal")
+      const sink = yield* stream.sink("removal", { start: StartAt.oldest, ackGracePeriod: graceMillis })
+      const ts = yield* consume(sink, true)
+      const go = yield* startGo(driver, ["sink", stream.name, "removal", "1500ms", grace])
+      yield* goSinkReady(go)
+      const before = yield* stream.addAll(jobs(5, "a"))
+      expect(yield* exitOf(go)).toBe(0)
+      const goHandled = goIds(go)
 
-        // The driver has no remove-stream command: these are the steps of Go's
-        // Sink.RemoveStream (sink.go, removeStreamConsumer) for the Go consumer,
-        // which Go takes from the stream's sinks map: unlist it, and destroy the
-        // group when no consumer is left listed.
-        const listed = (yield* Registry.sinks(redis, stream.name)).get("removal") ?? []
-        const goConsumers = listed.filter((consumer) => consumer !== sink.consumer)
-        expect(goConsumers.length).toBeGreaterThan(0)
-        let remaining: ReadonlyArray<string> = listed
-        for (const consumer of goConsumers)
-          remaining = yield* Registry.unregister(redis, stream.name, "removal", consumer)
-        const destroyed = remaining.length === 0 && (yield* redis.xgroupDestroy(stream.key, "removal"))
+      // The driver has no remove-stream command: these are the steps of Go's
+      // Sink.RemoveStream (sink.go, removeStreamConsumer) for the Go consumer,
+      // which Go takes from the stream's sinks map: unlist it, and destroy the
+      // group when no consumer is left listed.
+      const listed = (yield* Registry.sinks(redis, stream.name)).get("removal") ?? []
+      const goConsumers = listed.filter((consumer) => consumer !== sink.consumer)
+      expect(goConsumers.length).toBeGreaterThan(0)
+      let remaining: ReadonlyArray<string> = listed
+      for (const consumer of goConsumers)
+        remaining = yield* Registry.unregister(redis, stream.name, "removal", consumer)
+      const destroyed = remaining.length === 0 && (yield* redis.xgroupDestroy(stream.key, "removal"))
 
-        const after = yield* stream.addAll(jobs(5, "b"))
-        const produced = [...before, ...after]
-        yield* untilAllHandled(produced, () => [...ts.handled, ...goHandled], "30 seconds")
-        const result = tally("go removes the stream, ts reads on", produced, { ts: ts.handled, go: goHandled })
-        expect(result.lost).toBe(0)
-        // effect-pulse's consumer is listed, so Go's removal leaves the group in place.
-        expect(destroyed).toBe(false)
-      }),
-    true
+      const after = yield* stream.addAll(jobs(5, "b"))
+      const produced = [...before, ...after]
+      yield* untilAllHandled(produced, () => [...ts.handled, ...goHandled], "30 seconds")
+      const result = tally("go removes the stream, ts reads on", produced, { ts: ts.handled, go: goHandled })
+      expect(result.lost).toBe(0)
+      // effect-pulse's consumer is listed, so Go's removal leaves the group in place.
+      expect(destroyed).toBe(false)
+    })
   )
 ]
 

@@ -247,23 +247,9 @@ export const tally = (
   return result
 }
 
-/**
- * Whether effect-pulse's sinks keep Go Pulse's bookkeeping (issue 10, part
- * two). Until then the scenarios that need it are registered as expected
- * failures (`fails`): they must fail now, and part two turns this on.
- */
-export const sinkKeepsGoBookkeeping = false
-
 export type Requirements = RedisClient.RedisClient | RedisTestServer.RedisTestServer | Scope.Scope
 
 /** A scenario on its own server, with the live clock. */
 export const scenario =
-  (name: string, body: (driver: string) => Effect.Effect<void, unknown, Requirements>, needsPartTwo = false) =>
-  (driver: string) => {
-    const test = () => body(driver).pipe(Effect.scoped, Effect.provide(RedisTestServer.layerClientOwned))
-    if (needsPartTwo && !sinkKeepsGoBookkeeping) {
-      it.live.fails(`${name} (expected to fail until the sink keeps Go Pulse's bookkeeping)`, test, 90_000)
-    } else {
-      it.live(name, test, 90_000)
-    }
-  }
+  (name: string, body: (driver: string) => Effect.Effect<void, unknown, Requirements>) => (driver: string) =>
+    it.live(name, () => body(driver).pipe(Effect.scoped, Effect.provide(RedisTestServer.layerClientOwned)), 90_000)
