@@ -185,7 +185,7 @@ export interface EventStream {
    * end with `StreamDestroyed`. The sinks' keep-alive and lease keys stay,
    * as in Go Pulse (they belong to sinks, which may read other streams; see
    * `Sink.keys`), and so do the stream's dead letters, until deleted with
-   * `DeadLetter.key`.
+   * `DeadLetter.destroy`.
    */
   readonly destroy: Effect.Effect<void, RedisError>
   /** A new reader of this stream, open until the scope closes. */

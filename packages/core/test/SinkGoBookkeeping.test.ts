@@ -82,7 +82,7 @@ describeOnBothLayers("Sinks on Go Pulse's bookkeeping", (it) => {
     })
   )
 
-  it.effect("destroy destroys the stream's sinks map as Go does; the dead letters stay", () =>
+  it.effect("destroy destroys the stream's sinks map as Go does; the dead letters stay until DeadLetter.destroy", () =>
     Effect.gen(function* () {
       const redis = yield* RedisClient.RedisClient
       const stream = yield* EventStream.make(uniqueName("go-destroy"))
@@ -94,6 +94,10 @@ describeOnBothLayers("Sinks on Go Pulse's bookkeeping", (it) => {
       expect(Object.keys(map).sort()).toEqual([ReplicatedMap.kindField, ReplicatedMap.revisionField])
       expect(map[ReplicatedMap.kindField]).toBe("destroy")
       expect(yield* redis.exists([DeadLetter.key(stream.name)])).toBe(1)
+      // Deleted only when asked for.
+      expect(yield* DeadLetter.destroy(stream.name)).toBe(true)
+      expect(yield* redis.exists([DeadLetter.key(stream.name)])).toBe(0)
+      expect(yield* DeadLetter.destroy(stream.name)).toBe(false)
     })
   )
 

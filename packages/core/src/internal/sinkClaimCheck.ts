@@ -12,21 +12,19 @@
  * @internal
  */
 import { Effect } from "effect"
-import type { RedisError } from "../Errors.js"
 import { claimIdle, claimOverdue, claimPending } from "./sinkClaims.js"
 import { removeStale } from "./sinkConsumers.js"
 import type { Lease } from "./sinkLease.js"
 import type { SinkState } from "./sinkState.js"
 
 /** One claim check. */
-export const claimCheck = (state: SinkState, lease: Lease): Effect.Effect<void, RedisError> =>
-  Effect.gen(function* () {
-    if (state.noAck || state.subscribers.isEnded()) return
-    let budget = yield* state.subscribers.awaitRoom
-    const leased = yield* lease.acquire
-    for (const stream of state.streams.values()) {
-      if (budget <= 0) break
-      budget -= yield* leased ? claimIdle(state, stream, budget) : claimOverdue(state, stream, budget)
-    }
-    if (leased) yield* removeStale(state, budget, (stream, pending) => claimPending(state, stream, pending, 0))
-  })
+export const claimCheck = Effect.fnUntraced(function* (state: SinkState, lease: Lease) {
+  if (state.noAck || state.subscribers.isEnded()) return
+  let budget = yield* state.subscribers.awaitRoom
+  const leased = yield* lease.acquire
+  for (const stream of state.streams.values()) {
+    if (budget <= 0) break
+    budget -= yield* leased ? claimIdle(state, stream, budget) : claimOverdue(state, stream, budget)
+  }
+  if (leased) yield* removeStale(state, budget, (stream, pending) => claimPending(state, stream, pending, 0))
+})
