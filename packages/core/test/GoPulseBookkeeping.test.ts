@@ -122,6 +122,15 @@ describeOnBothLayers("Go Pulse bookkeeping", (it) => {
     })
   )
 
+  it.effect("lease: held for just under the check interval, never longer than Go holds it", () =>
+    Effect.sync(() => {
+      expect(Lease.leaseMillisFor(500)).toBe(495)
+      expect(Lease.leaseMillisFor(5000)).toBe(Lease.goLeaseMillis)
+      expect(Lease.leaseMillisFor(80)).toBe(75)
+      expect(Lease.leaseMillisFor(10)).toBe(9)
+    })
+  )
+
   it.effect("lease: a lease whose time has passed is taken even before its key expires", () =>
     Effect.gen(function* () {
       const redis = yield* RedisClient.RedisClient

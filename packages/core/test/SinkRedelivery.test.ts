@@ -67,7 +67,7 @@ describe("Sink redelivery (InMemoryRedis, TestClock)", () => {
     () =>
       Effect.gen(function* () {
         const { stream } = yield* setup
-        // The case: a default-grace sink of the same name holds the lease (taken for ~5 s every 5 s).
+        // The case: a default-grace sink of the same name holds the lease (taken every 5 s, for 495 ms: this test runs within that).
         const holder = yield* stream.sink("billing", { ackGracePeriod: grace })
         yield* Effect.forkScoped(Stream.runDrain(holder.events))
         const other = yield* EventStream.make("redelivery-other")

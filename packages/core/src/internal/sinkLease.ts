@@ -7,7 +7,7 @@
  * taken with Go's own get-compare-set script (`RedisClient.runScript`,
  * `leaseAcquire`) when the key is missing or holds a time before now. Go's
  * consumers try every 500 ms for 495 ms; effect-pulse's every check
- * interval for just under it.
+ * interval for just under it, and at most as long as Go's.
  *
  * Unlike Go, a closing effect-pulse consumer releases the lease at once,
  * and only while it still holds it (compare-and-delete on the expiry time
@@ -31,14 +31,20 @@ export interface Lease {
   readonly release: Effect.Effect<void, RedisError>
 }
 
+/** How long Go's consumers take the lease for: just under their 500 ms check interval. */
+export const goLeaseMillis = 495
+
 /**
  * How long a consumer that checks every `checkIntervalMillis` takes the
  * lease for: it lapses just before the holder's next check (Redis keeps a
  * key until its expiry time has passed, so a lease of exactly one interval
- * would make the holder skip every other check). Go's 500 ms gives 495.
+ * would make the holder skip every other check), and never for longer than
+ * a Go consumer takes it. A holder only claims for the streams it reads: a
+ * lease held for a whole 5 s interval would keep the Go consumers of the
+ * sink's other streams from their claim checks nearly all the time.
  */
 export const leaseMillisFor = (checkIntervalMillis: number): number =>
-  Math.max(1, checkIntervalMillis - Math.min(5, Math.floor(checkIntervalMillis / 10) || 1))
+  Math.min(goLeaseMillis, Math.max(1, checkIntervalMillis - Math.min(5, Math.floor(checkIntervalMillis / 10) || 1)))
 
 /** The lease of `sink`, taken for `leaseMillis` at a time. */
 export const make = (redis: RedisService, sink: string, leaseMillis: number): Lease => {
