@@ -300,12 +300,7 @@ export const make = Effect.fnUntraced(function* (
     },
     events: subscribers.events,
     subscribe: subscribers.subscribe,
-    ack: (event) => Effect.andThen(guards.ensureDelivered("ack", [event]), () => acks.ack(event)),
-    ackAll: (events) => {
-      const list = Array.from(events)
-      return Effect.andThen(guards.ensureDelivered("ackAll", list), () => acks.ackAll(list))
-    },
-    nack: (event) => Effect.andThen(guards.ensureDelivered("nack", [event]), () => acks.nack(event)),
+    ...guards.guard(acks),
     process: (handler, processOptions) =>
       validateInteger("concurrency", processOptions?.concurrency ?? 1, 1).pipe(
         Effect.tap(guards.ensureOpen("process")),

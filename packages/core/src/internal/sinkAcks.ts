@@ -15,10 +15,10 @@ import * as SinkClaims from "./sinkClaims.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
 import { makeSinkStream, settled } from "./sinkState.js"
 
-export interface SinkAcks {
-  readonly ack: (event: Event) => Effect.Effect<void, RedisError>
-  readonly ackAll: (events: Iterable<Event>) => Effect.Effect<void, RedisError>
-  readonly nack: (event: Event) => Effect.Effect<void, RedisError>
+export interface SinkAcks<E = never> {
+  readonly ack: (event: Event) => Effect.Effect<void, RedisError | E>
+  readonly ackAll: (events: Iterable<Event>) => Effect.Effect<void, RedisError | E>
+  readonly nack: (event: Event) => Effect.Effect<void, RedisError | E>
 }
 
 export const make = (state: SinkState): SinkAcks => {
