@@ -204,6 +204,30 @@ export interface EventStream {
 }
 
 /**
+ * The Redis keys of the stream named `name`: the stream itself and its
+ * sinks map (Go Pulse's replicated map `stream:<name>:sinks`, which lists
+ * the consumers of each sink reading it). `destroy` deletes the first and
+ * empties the second the way Go Pulse does (it keeps the map's revision);
+ * delete both, with the dead letters (`DeadLetter.destroy`), to remove every
+ * trace of a stream no process uses any more.
+ *
+ * @example
+ * ```ts
+ * import { EventStream } from "@effect-pulse/core"
+ *
+ * const { stream, sinks } = EventStream.keys("orders")
+ * // "pulse:stream:orders", "map:stream:orders:sinks:content"
+ * ```
+ *
+ * @since 0.1.0
+ * @category keys
+ */
+export const keys = (name: string): { readonly stream: string; readonly sinks: string } => ({
+  stream: streamKey(name),
+  sinks: SinkRegistry.sinksMap(name).contentKey
+})
+
+/**
  * The stream named `name`. Nothing is written to Redis until the first add;
  * an invalid name or option fails here, before anything reaches Redis.
  *
