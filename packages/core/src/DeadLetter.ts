@@ -153,6 +153,35 @@ export const remove = Effect.fn("DeadLetter.remove")(function* (
 })
 
 /**
+ * Deletes every dead letter of the stream named `streamName` (its key,
+ * `pulse:dead:<streamName>`); whether there were any. `EventStream.destroy`
+ * leaves the dead letters in place: they are deleted only when asked for,
+ * with this.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { DeadLetter, EventStream } from "@effect-pulse/core"
+ *
+ * const destroyWithDeadLetters = Effect.gen(function*() {
+ *   const orders = yield* EventStream.make("orders")
+ *   yield* orders.destroy
+ *   yield* DeadLetter.destroy("orders")
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category writing
+ */
+export const destroy = Effect.fnUntraced(function* (
+  streamName: string
+): Effect.fn.Return<boolean, InvalidName | RedisError, RedisClient> {
+  yield* validateName("stream", streamName)
+  const redis = yield* RedisClient
+  return (yield* redis.del([deadLetterKey(streamName)])) > 0
+})
+
+/**
  * The Redis key holding the dead letters of the stream named `streamName`:
  * `pulse:dead:<streamName>`. Delete it to drop them all.
  *

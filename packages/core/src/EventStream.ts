@@ -23,11 +23,12 @@ import type { Duration, Scope } from "effect"
 import { Effect, Metric } from "effect"
 import type { RedisError } from "./Errors.js"
 import { InvalidName, InvalidOption, PartiallyAdded, PayloadTooLarge } from "./Errors.js"
-import { notifyDestroyed } from "./internal/destroyWatch.js"
+import { destroyingKey, notifyDestroyed } from "./internal/destroyWatch.js"
 import { toFields } from "./internal/entries.js"
 import { streamKey } from "./internal/keys.js"
 import { eventsAdded, forStream } from "./internal/metrics.js"
 import { chunkBatch, maxPayloadSizeLimit, payloadSize } from "./internal/payloadSize.js"
+import * as SinkRegistry from "./internal/sinkRegistry.js"
 import {
   loneSurrogateIndex,
   show,
@@ -43,7 +44,8 @@ import * as Sink from "./Sink.js"
 /**
  * Stream options. `maxLen` (default 1000) bounds the stream: every add trims
  * it to about that many events (Redis's approximate `MAXLEN ~`, which trims
- * whole internal nodes and so may keep up to ~100 more). `ttl` expires the
+ * whole internal nodes and so may keep up to ~100 more); 0 leaves it
+ * untrimmed, as in Go Pulse. `ttl` expires the
  * stream key a fixed time after it was created; `slidingTtl` expires it that
  * long after the last add. They exclude each other. `maxPayloadSize` (bytes,
  * default 1 MiB as in NATS and Kafka, at most 512 MiB, Redis's largest
@@ -132,8 +134,14 @@ export interface EventStream {
   readonly name: string
   /** Its Redis key, `pulse:stream:<name>`. */
   readonly key: string
-  /** The approximate maximum number of events kept. */
+  /** The approximate maximum number of events kept; 0 when the stream is not trimmed. */
   readonly maxLen: number
+  /**
+   * The stream key's expiry, in milliseconds: after its creation (`ttl`,
+   * `sliding: false`) or after the last add (`slidingTtl`, `sliding: true`);
+   * undefined when it has none.
+   */
+  readonly ttl: { readonly millis: number; readonly sliding: boolean } | undefined
   /** The largest payload an add accepts, in bytes. */
   readonly maxPayloadSize: number
   /**
@@ -172,8 +180,13 @@ export interface EventStream {
    */
   readonly remove: (...ids: ReadonlyArray<string>) => Effect.Effect<number, InvalidOption | RedisError>
   /**
-   * Deletes the stream and every event in it, with its consumer groups. The
-   * sinks opened on this `EventStream` then end with `StreamDestroyed`.
+   * Deletes the stream and every event in it, with its consumer groups, and
+   * then destroys its sinks map as Go Pulse's `Destroy` does (published, so
+   * that Go processes see it). The sinks opened on this `EventStream` then
+   * end with `StreamDestroyed`. The sinks' keep-alive and lease keys stay,
+   * as in Go Pulse (they belong to sinks, which may read other streams; see
+   * `Sink.keys`), and so do the stream's dead letters, until deleted with
+   * `DeadLetter.destroy`.
    */
   readonly destroy: Effect.Effect<void, RedisError>
   /** A new reader of this stream, open until the scope closes. */
@@ -188,6 +201,30 @@ export interface EventStream {
     options?: Sink.Options
   ) => Effect.Effect<Sink.Sink, InvalidName | InvalidOption | RedisError, Scope.Scope>
 }
+
+/**
+ * The Redis keys of the stream named `name`: the stream itself and its
+ * sinks map (Go Pulse's replicated map `stream:<name>:sinks`, which lists
+ * the consumers of each sink reading it). `destroy` deletes the first and
+ * empties the second the way Go Pulse does (it keeps the map's revision);
+ * delete both, with the dead letters (`DeadLetter.destroy`), to remove every
+ * trace of a stream no process uses any more.
+ *
+ * @example
+ * ```ts
+ * import { EventStream } from "@effect-pulse/core"
+ *
+ * const { stream, sinks } = EventStream.keys("orders")
+ * // "pulse:stream:orders", "map:stream:orders:sinks:content"
+ * ```
+ *
+ * @since 0.1.0
+ * @category keys
+ */
+export const keys = (name: string): { readonly stream: string; readonly sinks: string } => ({
+  stream: streamKey(name),
+  sinks: SinkRegistry.sinksMap(name).contentKey
+})
 
 /**
  * The stream named `name`. Nothing is written to Redis until the first add;
@@ -212,7 +249,7 @@ export const make = Effect.fnUntraced(function* (
   options?: Options
 ): Effect.fn.Return<EventStream, InvalidName | InvalidOption, RedisClient> {
   yield* validateName("stream", name)
-  const maxLen = yield* validateInteger("maxLen", options?.maxLen ?? 1000, 1)
+  const maxLen = yield* validateInteger("maxLen", options?.maxLen ?? 1000, 0)
   if (options?.ttl !== undefined && options.slidingTtl !== undefined) {
     return yield* new InvalidOption({ option: "ttl", message: "ttl and slidingTtl exclude each other: choose one" })
   }
@@ -227,7 +264,8 @@ export const make = Effect.fnUntraced(function* (
   )
   const redis = yield* RedisClient
   const key = streamKey(name)
-  const trim = { maxLen, approximate: true }
+  // 0 leaves the stream untrimmed, as in Go Pulse (which sends MAXLEN only above 0).
+  const trim = maxLen === 0 ? undefined : { maxLen, approximate: true }
   const addedCounter = forStream(eventsAdded, name)
 
   // `ttl` is set once, on a key without expiry (`NX`): the add that created
@@ -319,13 +357,24 @@ export const make = Effect.fnUntraced(function* (
     name,
     key,
     maxLen,
+    ttl:
+      ttlMillis !== undefined
+        ? { millis: ttlMillis, sliding: false }
+        : slidingTtlMillis !== undefined
+          ? { millis: slidingTtlMillis, sliding: true }
+          : undefined,
     maxPayloadSize,
     add,
     addAll,
     remove,
-    destroy: Effect.andThen(
-      redis.del([key]),
-      Effect.suspend(() => notifyDestroyed(stream, name))
+    destroy: destroyingKey(
+      key,
+      redis
+        .del([key])
+        .pipe(
+          Effect.andThen(SinkRegistry.destroy(redis, name)),
+          Effect.andThen(Effect.suspend(() => notifyDestroyed(stream, name)))
+        )
     ).pipe(Effect.withSpan("EventStream.destroy", { attributes: { stream: name } })),
     // The reader or sink uses the RedisClient this stream was made with.
     reader: (readerOptions) => Reader.make(stream, readerOptions).pipe(Effect.provideService(RedisClient, redis)),

@@ -43,6 +43,7 @@
 import { Effect, Layer, type Scope } from "effect"
 import { RedisConnectionError } from "./Errors.js"
 import { connectionClosed, type ReadOutcome } from "./internal/inMemory/blocking.js"
+import { runScript } from "./internal/inMemory/goPulseScripts.js"
 import * as Groups from "./internal/inMemory/groupCommands.js"
 import { formatId } from "./internal/inMemory/ids.js"
 import * as Reads from "./internal/inMemory/reads.js"
@@ -187,6 +188,7 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
     hset: (key, field, value) => run("HSET", (now) => keyspace.hset(key, field, value, now)),
     hgetall: (key) => run("HGETALL", (now) => keyspace.hgetall(key, now)),
     hdel: (key, fields) => (fields.length === 0 ? zero : run("HDEL", (now) => keyspace.hdel(key, fields, now))),
+    runScript: (name, keys, args) => run("EVALSHA", (now) => runScript(keyspace, name, keys, args, now)),
     blockingConnection
   })
 })

@@ -426,6 +426,60 @@ export interface SetOptions {
 export type ExpireCondition = "NX" | "XX" | "GT" | "LT"
 
 /**
+ * The replies of the Lua scripts that `runScript` runs, by script name. They
+ * are Go Pulse v1.6.5's own scripts, byte for byte (so that Redis caches one
+ * copy under one SHA for both libraries), and their replies are Redis's
+ * (`null` for nil, integers as numbers, bulk strings as text):
+ *
+ * - `mapSet`, `mapDelete`, `mapAppend`, `mapRemove`, `mapDestroy`: Go Pulse's
+ *   replicated map (`rmap`) `Set`, `Delete`, `AppendValues`, `RemoveValues`
+ *   and `Destroy`. `KEYS` are the map's content hash and its updates channel;
+ *   `ARGV` starts with the map key (then the value, or the items). Each write
+ *   bumps the hash's `=rev` field, sets `=kind`, and publishes the change.
+ *   `mapSet` answers `[existed, previous ("" when none), revision]`,
+ *   `mapDelete` the previous value, `mapAppend` the new JSON list,
+ *   `mapRemove` `[remaining JSON list ("" when none is left) or the
+ *   unchanged value, removed]`.
+ * - `leaseAcquire`: the claim-check lease of Go Pulse's sinks. `KEYS[1]` is
+ *   the lease, `ARGV` its new expiry (epoch ms), the current time (epoch ms)
+ *   and its duration (ms): takes the lease when it is missing or has expired,
+ *   answering 1, else 0.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const taken: RedisClient.ScriptReplies["leaseAcquire"] = 1
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScriptReplies {
+  readonly mapSet: readonly [existed: number, previous: string, revision: string]
+  readonly mapDelete: string | null
+  readonly mapAppend: string | null
+  readonly mapRemove: readonly [value: string | null, removed: number]
+  readonly mapDestroy: null
+  readonly leaseAcquire: number
+}
+
+/**
+ * The name of a script `runScript` knows.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const name: RedisClient.ScriptName = "mapSet"
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ScriptName = keyof ScriptReplies
+
+/**
  * A connection reserved for blocking reads, so that a read waiting on Redis
  * never holds up adds and acks on the shared connection. Closing the scope it
  * was acquired in aborts a read in progress at once, even one that blocks
@@ -608,6 +662,17 @@ export interface Service {
   readonly hgetall: (key: string) => Effect.Effect<Readonly<Record<string, string>>, RedisError>
   /** `HDEL`; the number of fields removed. */
   readonly hdel: (key: string, fields: ReadonlyArray<string>) => Effect.Effect<number, RedisError>
+  /**
+   * Runs one of the known Lua scripts (see `ScriptReplies`) atomically, with
+   * `EVALSHA` (falling back to `EVAL`); failures report the command as
+   * `EVALSHA`. A script that fails half way keeps the writes it made, as in
+   * Redis.
+   */
+  readonly runScript: <Name extends ScriptName>(
+    name: Name,
+    keys: ReadonlyArray<string>,
+    args: ReadonlyArray<string>
+  ) => Effect.Effect<ScriptReplies[Name], RedisError>
   /**
    * A dedicated connection for blocking reads, released (and any read on it
    * aborted) when the scope closes.

@@ -46,7 +46,7 @@ describeOnBothLayers(
       Effect.gen(function* () {
         const { calls, layer } = yield* countingRedis
         const cases: ReadonlyArray<EventStream.Options> = [
-          { maxLen: 0 },
+          { maxLen: -1 },
           { maxLen: -5 },
           { maxLen: 1.5 },
           { ttl: -1 },
@@ -123,6 +123,10 @@ describeOnBothLayers(
           expect(error._tag, JSON.stringify(options)).toBe("InvalidOption")
           for (const part of says) expect(error.message).toContain(part)
         }
+        // A key of Go Pulse's sinks map, where '=' marks the map's own fields.
+        const named = yield* Effect.flip(Effect.scoped(stream.sink("a=b")))
+        expect(named._tag).toBe("InvalidName")
+        expect(named.message).toContain("'='")
         expect(calls).toEqual([])
       })
     )

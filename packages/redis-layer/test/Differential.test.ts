@@ -18,7 +18,7 @@ import { Effect } from "effect"
 import type { Command } from "./differential/commands.js"
 import { sequence } from "./differential/commands.js"
 import { compareOnBoth } from "./differential/compare.js"
-import { groupSequence, trimmingSequence } from "./differential/focused.js"
+import { groupSequence, scriptSequence, trimmingSequence } from "./differential/focused.js"
 import { regressions } from "./differential/regressions.js"
 
 /**
@@ -64,6 +64,13 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("InMemory
     { commands: groupSequence },
     ({ commands }) => onBoth(commands),
     check(200, 60)
+  )
+
+  it.effect.prop(
+    "Go Pulse's Lua scripts get the same replies, errors and writes",
+    { commands: scriptSequence },
+    ({ commands }) => onBoth(commands),
+    check(150, 40)
   )
 
   for (const [name, commands] of regressions) {

@@ -125,7 +125,8 @@ const everything = Effect.gen(function* () {
   expect(yield* orders.remove(first!)).toBe(1)
   const redis = yield* RedisClient.RedisClient
   const { keepAlive, lease } = Sink.keys(sinkName)
-  yield* redis.del([keepAlive, lease, DeadLetter.key(name)])
+  yield* redis.del([keepAlive, lease])
+  yield* DeadLetter.destroy(name)
   yield* orders.destroy
   yield* returns.destroy
 })

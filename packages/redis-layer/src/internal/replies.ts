@@ -203,3 +203,10 @@ export const hash = (reply: Raw): Readonly<Record<string, string>> => {
   }
   return result
 }
+
+/**
+ * A script's reply as plain values: bulk strings as text, integers as
+ * numbers, nil as `null`, arrays item by item.
+ */
+export const scriptReply = (reply: Raw): unknown =>
+  Buffer.isBuffer(reply) ? reply.toString() : Array.isArray(reply) ? reply.map(scriptReply) : reply

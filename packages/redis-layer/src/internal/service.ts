@@ -5,12 +5,13 @@
  */
 import type { RedisClient } from "@effect-pulse/core"
 import { Effect } from "effect"
-import type { Cluster, Redis } from "ioredis"
+import { Cluster, type Redis } from "ioredis"
 import { makeAddAll, makeAddExpiring } from "./addAll.js"
 import * as Blocking from "./blocking.js"
 import { makeDeleteConsumerIfNoPending } from "./deleteConsumer.js"
 import { makeDelIfEquals } from "./delIfEquals.js"
 import type { Scrub } from "./errors.js"
+import { goPulseClusterScripts, goPulseScripts, takesChannel } from "./goPulseScripts.js"
 import * as Reply from "./replies.js"
 import { makeRunner } from "./script.js"
 import { type Argument, command, pushFields, send } from "./send.js"
@@ -68,6 +69,7 @@ export const make = (options: ServiceOptions): RedisClient.Service => ({
  */
 export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands => {
   const evaluate = makeRunner(client, scrub)
+  const onCluster = client instanceof Cluster
   const addExpiring = makeAddExpiring(evaluate)
   const run = <A>(cmd: typeof XADD, args: ReadonlyArray<Argument>, decode: (reply: unknown) => A) =>
     send(client, cmd, args, decode, scrub)
@@ -151,6 +153,18 @@ export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands =>
     delIfEquals: makeDelIfEquals(evaluate),
     hset: (key, field, value) => run(HSET, [key, field, value], Reply.integer),
     hgetall: (key) => run(HGETALL, [key], Reply.hash),
-    hdel: (key, fields) => (fields.length === 0 ? zero : run(HDEL, [key, ...fields], Reply.integer))
+    hdel: (key, fields) => (fields.length === 0 ? zero : run(HDEL, [key, ...fields], Reply.integer)),
+    runScript: <Name extends RedisClient.ScriptName>(
+      name: Name,
+      keys: ReadonlyArray<string>,
+      args: ReadonlyArray<string>
+    ) => {
+      const decode = (reply: unknown) => Reply.scriptReply(reply) as RedisClient.ScriptReplies[Name]
+      if (onCluster && takesChannel(name)) {
+        const [key, channel] = keys
+        return evaluate(goPulseClusterScripts[name], ["", 1, key, ...args, channel], "EVALSHA", decode)
+      }
+      return evaluate(goPulseScripts[name], ["", keys.length, ...keys, ...args], "EVALSHA", decode)
+    }
   }
 }

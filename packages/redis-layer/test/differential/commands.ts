@@ -39,6 +39,7 @@ import {
   ttl
 } from "./domains.js"
 import { command, listOf, oneOf, weighted } from "./pick.js"
+import { scriptCommand } from "./scripts.js"
 
 /**
  * An add of `repeat` entries with explicit IDs and a payload of `bytes`
@@ -137,7 +138,8 @@ const commands = [
   [1, command("get", { key: stringKey })],
   [1, command("hset", { key: hashKey, field: oneOf("f", "g", "поле"), value: oneOf("v1", "v2", "", "значение") })],
   [1, command("hgetall", { key: hashKey })],
-  [1, command("hdel", { key: hashKey, fields: listOf(oneOf("f", "g", "z", "поле"), 1, 2) })]
+  [1, command("hdel", { key: hashKey, fields: listOf(oneOf("f", "g", "z", "поле"), 1, 2) })],
+  [3, scriptCommand]
 ] as const
 
 type ValueOf<A> = A extends Arbitrary.Arbitrary<infer T> ? T : never

@@ -14,9 +14,11 @@ import {
   flag,
   type IdArgument,
   minIdle,
-  ref
+  ref,
+  type Ttl
 } from "./domains.js"
 import { command, listOf, oneOf, weighted } from "./pick.js"
+import { scriptCommand } from "./scripts.js"
 
 const trimmedKey = oneOf("s3", "s2")
 
@@ -108,4 +110,38 @@ const groupCommand = weighted<Command>(
 export const groupSequence: Arbitrary.Arbitrary<Array<Command>> = Arbitrary.map(
   listOf(groupCommand, 20, 60),
   (commands) => [...preamble, ...commands]
+)
+
+/** What a script run left in its first key, read right after it. */
+const readBack = (command: Command): Array<Command> => {
+  if (command._tag !== "runScript") return [command]
+  const key = command.keys[0]!
+  return [command, command.name === "leaseAcquire" ? { _tag: "get", key } : { _tag: "hgetall", key }]
+}
+
+/**
+ * Go Pulse's scripts among the hash and string commands they share keys
+ * with, each script run followed by a read of the key it wrote: 10 to 40
+ * commands.
+ */
+export const scriptSequence: Arbitrary.Arbitrary<Array<Command>> = Arbitrary.map(
+  listOf(
+    weighted<Command>(
+      [8, scriptCommand],
+      [1, command("hset", { key: oneOf("h"), field: oneOf("f", "=rev", "=kind"), value: oneOf("v1", "12", '["a"]') })],
+      [
+        1,
+        command("set", {
+          key: oneOf("x", "h"),
+          value: oneOf("2500", "v"),
+          onlyIfMissing: oneOf(false),
+          ttl: oneOf<Ttl | undefined>(undefined)
+        })
+      ],
+      [1, command("pttl", { key: oneOf("x", "h") })]
+    ),
+    10,
+    40
+  ),
+  (commands) => commands.flatMap(readBack)
 )

@@ -258,5 +258,7 @@ export const interpret = (
       return redis.hgetall(command.key)
     case "hdel":
       return redis.hdel(command.key, command.fields)
+    case "runScript":
+      return redis.runScript(command.name as RedisClient.ScriptName, command.keys, command.args)
   }
 }

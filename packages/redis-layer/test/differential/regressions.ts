@@ -105,5 +105,16 @@ export const regressions: ReadonlyArray<readonly [name: string, commands: Readon
       { _tag: "xautoclaim", key: "s1", group: "g1", consumer: "c3", minIdle: 0, start: "0-0", count: 1 },
       pendingEntries
     ]
+  ],
+  [
+    // cjson writes an empty table as {}: a list holding an empty list comes back holding an empty object.
+    "Go Pulse's map scripts: an empty list inside a list value survives an append and a remove",
+    [
+      { _tag: "runScript", name: "mapSet", keys: ["h", "h:updates"], args: ["f", '[1.5,true,null,"a",[]]'] },
+      { _tag: "runScript", name: "mapAppend", keys: ["h", "h:updates"], args: ["f", "x/y"] },
+      { _tag: "runScript", name: "mapRemove", keys: ["h", "h:updates"], args: ["f", "a"] },
+      { _tag: "runScript", name: "mapAppend", keys: ["h", "h:updates"], args: ["f", "b"] },
+      { _tag: "hgetall", key: "h" }
+    ]
   ]
 ]
