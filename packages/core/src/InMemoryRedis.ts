@@ -45,6 +45,7 @@ import { connectionClosed, type ReadOutcome } from "./internal/inMemory/blocking
 import * as Groups from "./internal/inMemory/groupCommands.js"
 import { formatId } from "./internal/inMemory/ids.js"
 import * as Reads from "./internal/inMemory/reads.js"
+import * as Scan from "./internal/inMemory/scan.js"
 import { entryReply, Store } from "./internal/inMemory/store.js"
 import * as Streams from "./internal/inMemory/streamCommands.js"
 import * as RedisClient from "./RedisClient.js"
@@ -181,6 +182,7 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
     xgroupSetId: (key, group, id) => run("XGROUP", (now) => Groups.xgroupSetId(store, key, group, id, now)),
     xinfoGroups: (key) => run("XINFO", (now) => Groups.xinfoGroups(store, key, now)),
     xinfoConsumers: (key, group) => run("XINFO", (now) => Groups.xinfoConsumers(store, key, group, now)),
+    scan: (cursor, options) => run("SCAN", (now) => Scan.scan(keyspace, cursor, options, now)),
     del: (keys) => (keys.length === 0 ? zero : run("DEL", (now) => keyspace.del(keys, now))),
     exists: (keys) => (keys.length === 0 ? zero : run("EXISTS", (now) => keyspace.exists(keys, now))),
     pexpire: (key, millis, condition) => run("PEXPIRE", (now) => keyspace.pexpire(key, millis, condition, now)),

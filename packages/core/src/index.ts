@@ -35,6 +35,12 @@ export * as EventStream from "./EventStream.js"
  */
 export * as InMemoryRedis from "./InMemoryRedis.js"
 /**
+ * Inspection: streams, sinks, lag, pending events, consumers and dead letters, read-only.
+ *
+ * @since 0.1.0
+ */
+export * as Inspect from "./Inspect.js"
+/**
  * Typed payloads checked by a `Schema`.
  *
  * @since 0.1.0

@@ -35,6 +35,7 @@ const XCLAIM = command("XCLAIM")
 const XAUTOCLAIM = command("XAUTOCLAIM")
 const XPENDING = command("XPENDING")
 const XGROUP = command("XGROUP")
+const SCAN = command("SCAN")
 const DEL = command("DEL")
 const EXISTS = command("EXISTS")
 const PEXPIRE = command("PEXPIRE")
@@ -129,6 +130,13 @@ export const make = (options: ServiceOptions): RedisClient.Service => {
     xgroupSetId: (key, group, id) => run(XGROUP, ["SETID", key, group, id], Reply.ignore),
     xinfoGroups: (key) => run(XINFO, ["GROUPS", key], Reply.groupInfos),
     xinfoConsumers: (key, group) => run(XINFO, ["CONSUMERS", key, group], Reply.consumerInfos),
+    scan: (cursor, scanOptions) => {
+      const args: Array<Argument> = [cursor]
+      if (scanOptions?.match !== undefined) args.push("MATCH", scanOptions.match)
+      if (scanOptions?.count !== undefined) args.push("COUNT", scanOptions.count)
+      if (scanOptions?.type !== undefined) args.push("TYPE", scanOptions.type)
+      return run(SCAN, args, Reply.scanPage)
+    },
     del: (keys) => (keys.length === 0 ? zero : run(DEL, keys, Reply.integer)),
     exists: (keys) => (keys.length === 0 ? zero : run(EXISTS, keys, Reply.integer)),
     pexpire: (key, millis, condition) =>

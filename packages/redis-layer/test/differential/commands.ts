@@ -118,6 +118,14 @@ const commands = [
   [2, command("xgroupSetId", { key: streamKey, group, id: setIdTarget })],
   [1, command("xinfoGroups", { key: streamKey })],
   [1, command("xinfoConsumers", { key: streamKey, group })],
+  [
+    1,
+    command("scanAll", {
+      match: oneOf<string | undefined>(undefined, "s*", "?1", "[sx]*", "[^s]*", "\\s1", "h", "missing", "к*"),
+      type: oneOf<string | undefined>(undefined, "stream", "hash", "string", "STREAM"),
+      count: oneOf<number | undefined>(undefined, 1, 1000, 0)
+    })
+  ],
   [1, command("del", { keys: listOf(anyKey, 1, 3) })],
   [1, command("exists", { keys: listOf(anyKey, 1, 3) })],
   [

@@ -264,5 +264,23 @@ export const interpret = (
       return redis.hgetall(command.key)
     case "hdel":
       return redis.hdel(command.key, command.fields)
+    case "scanAll":
+      return scanAll(redis, command)
   }
 }
+
+/**
+ * A whole `SCAN` walk, its keys sorted and without repeats: Redis returns
+ * keys in its hash table's order and in steps of its choosing, so only the
+ * set of keys a walk finds is the same on both implementations.
+ */
+const scanAll = Effect.fnUntraced(function* (redis: RedisClient.Service, options: RedisClient.ScanOptions) {
+  const keys = new Set<string>()
+  let cursor = "0"
+  do {
+    const page = yield* redis.scan(cursor, options)
+    for (const key of page.keys) keys.add(key)
+    cursor = page.cursor
+  } while (cursor !== "0")
+  return [...keys].sort()
+})
