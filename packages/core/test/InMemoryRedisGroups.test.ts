@@ -74,7 +74,9 @@ describe("InMemoryRedis consumer groups", () => {
           { name: "c2", count: 3 }
         ]
       })
-      expect(yield* redis.xinfoGroups("s")).toEqual([{ name: "g", consumers: 2, pending: 5, lastDeliveredId: "5-0", entriesRead: 5, lag: 0 }])
+      expect(yield* redis.xinfoGroups("s")).toEqual([
+        { name: "g", consumers: 2, pending: 5, lastDeliveredId: "5-0", entriesRead: 5, lag: 0 }
+      ])
     })
   )
 
