@@ -26,6 +26,7 @@ export const projects: Array<TestProjectConfiguration> = [
   project("core"),
   project("redis-layer"),
   project("examples"),
+  project("cli"),
   // The benchmark tool's smoke test: one tiny iteration of every scenario.
   project("bench")
 ]
