@@ -220,7 +220,8 @@ export type EntryStamp = typeof EntryStamp.Type
 
 /**
  * A stream: its length, first and last entries (`null` when empty), the
- * last ID it generated, the time left before it expires (`null` without
+ * last ID it generated, how many entries were ever added to it (the
+ * difference between two inspections is the rate, whatever was trimmed), the time left before it expires (`null` without
  * expiry), its sinks and its dead-letter count.
  *
  * @example
@@ -240,6 +241,7 @@ export const StreamInfo = Schema.Struct({
   firstEntry: Schema.NullOr(EntryStamp),
   lastEntry: Schema.NullOr(EntryStamp),
   lastGeneratedId: Schema.String,
+  entriesAdded: Schema.Number,
   ttlMillis: Schema.NullOr(Schema.Number),
   sinks: Schema.Array(SinkInfo),
   deadLetters: Schema.Number
@@ -434,6 +436,7 @@ export const stream = Effect.fnUntraced(function* (
     firstEntry: stamp(first[0]),
     lastEntry: stamp(last[0]),
     lastGeneratedId: info.lastGeneratedId,
+    entriesAdded: info.entriesAdded,
     ttlMillis: ttl >= 0 ? ttl : null,
     sinks,
     deadLetters: deadCount

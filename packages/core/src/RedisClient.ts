@@ -387,7 +387,7 @@ export interface ConsumerInfo {
  * ```ts
  * import type { RedisClient } from "@effect-pulse/core"
  *
- * const info: RedisClient.StreamInfo = { length: 0, lastGeneratedId: "0-0", groups: 0 }
+ * const info: RedisClient.StreamInfo = { length: 0, lastGeneratedId: "0-0", entriesAdded: 0, groups: 0 }
  * ```
  *
  * @since 0.1.0
@@ -396,6 +396,8 @@ export interface ConsumerInfo {
 export interface StreamInfo {
   readonly length: number
   readonly lastGeneratedId: string
+  /** Every entry ever added to the stream, trimmed and deleted ones included (Redis 7). */
+  readonly entriesAdded: number
   readonly groups: number
 }
 

@@ -38,7 +38,7 @@ describe("InMemoryRedis consumer groups", () => {
         { name: "b", consumers: 0, pending: 0, lastDeliveredId: "2-0", entriesRead: null, lag: 0 },
         { name: "g", consumers: 0, pending: 0, lastDeliveredId: "0-0", entriesRead: null, lag: 2 }
       ])
-      expect(yield* redis.xinfoStream("s")).toEqual({ length: 2, lastGeneratedId: "2-0", groups: 3 })
+      expect(yield* redis.xinfoStream("s")).toEqual({ length: 2, lastGeneratedId: "2-0", entriesAdded: 2, groups: 3 })
       expect(yield* redis.xgroupDestroy("s", "b")).toBe(true)
       expect(yield* redis.xgroupDestroy("s", "b")).toBe(false)
       expect(yield* failure(redis.xgroupDestroy("missing", "b"))).toMatchObject({ message: keyMustExist })

@@ -34,6 +34,7 @@ describeOnBothLayers("Inspect", (it) => {
         firstEntry: { id: first, time: Number(first!.split("-")[0]) },
         lastEntry: { id: last, time: Number(last!.split("-")[0]) },
         lastGeneratedId: last,
+        entriesAdded: 3,
         ttlMillis: null,
         sinks: [],
         deadLetters: 0

@@ -155,6 +155,7 @@ export const streamInfo = (reply: Raw): RedisClient.StreamInfo => {
   return {
     length: integer(info.get("length")),
     lastGeneratedId: text(info.get("last-generated-id")),
+    entriesAdded: integer(info.get("entries-added")),
     groups: integer(info.get("groups"))
   }
 }
