@@ -4,6 +4,7 @@
  */
 import { Console, Effect } from "effect"
 import { CliError, Command } from "effect/cli"
+import { dashboard } from "./commands/dashboard.js"
 import { dead } from "./commands/dead.js"
 import { add, tail } from "./commands/events.js"
 import { info, pending, sinks, streams } from "./commands/inspect.js"
@@ -11,7 +12,7 @@ import { info, pending, sinks, streams } from "./commands/inspect.js"
 /** The root command and its subcommands. */
 export const root = Command.make("effect-pulse").pipe(
   Command.withDescription("Inspect and operate effect-pulse streams on Redis"),
-  Command.withSubcommands([streams, info, sinks, pending, tail, add, dead])
+  Command.withSubcommands([streams, info, sinks, pending, tail, add, dead, dashboard])
 )
 
 /**
