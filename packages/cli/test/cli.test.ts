@@ -1,42 +1,8 @@
-import { execFileSync, spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { expect, layer } from "@effect/vitest"
 import { DeadLetter, EventStream, Inspect, RedisClient } from "@effect-pulse/core"
 import { RedisTestServer } from "@effect-pulse/redis-layer"
 import { Effect, Fiber } from "effect"
-
-const root = fileURLToPath(new URL("../../../", import.meta.url))
-const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
-
-/** The CLI is tested as users run it: the built binary, in its own process. */
-execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-b", "packages/cli/tsconfig.src.json"], {
-  cwd: root,
-  stdio: "inherit"
-})
-
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const cli = (args: ReadonlyArray<string>, options?: { readonly stdin?: string; readonly url?: string }) =>
-  Effect.gen(function* () {
-    const server = yield* RedisTestServer.RedisTestServer
-    const env = { ...process.env, REDIS_URL: options?.url ?? server.url, NO_COLOR: "1" }
-    return yield* Effect.callback<Run>((resume) => {
-      const child = spawn(process.execPath, [bin, ...args], { env })
-      let stdout = ""
-      let stderr = ""
-      child.stdout.on("data", (chunk) => (stdout += chunk))
-      child.stderr.on("data", (chunk) => (stderr += chunk))
-      child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-      child.stdin.end(options?.stdin ?? "")
-      return Effect.sync(() => child.kill())
-    })
-  })
-
-const unique = (base: string) => `${base}-${crypto.randomUUID().slice(0, 8)}`
+import { cli, unique } from "./helpers.js"
 
 const lines = (text: string) => text.trim().split("\n")
 

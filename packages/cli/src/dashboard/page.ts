@@ -23,7 +23,9 @@ export const page = `<!doctype html>
   h2 { font-size: 16px; margin: 0; }
   .stats { display: flex; gap: 22px; color: var(--muted); }
   .stats b { color: var(--fg); font-variant-numeric: tabular-nums; }
-  svg.chart { display: block; margin: 10px 0 4px; }
+  .chart-row { display: flex; align-items: flex-end; gap: 12px; margin: 10px 0 4px; }
+  .caption { color: var(--muted); font-size: 12px; }
+  svg.chart { display: block; }
   table { border-collapse: collapse; width: 100%; margin-top: 10px; font-variant-numeric: tabular-nums; }
   th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); }
   th { color: var(--muted); font-weight: 500; }
@@ -44,7 +46,7 @@ const escape = (text) => String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;"
 const age = (ms) => ms < 1000 ? Math.round(ms) + "ms" : ms < 60000 ? (ms / 1000).toFixed(1) + "s" : ms < 3600000 ? Math.floor(ms / 60000) + "m" : Math.floor(ms / 3600000) + "h"
 
 const chart = (history) => {
-  const width = 300, height = 48, max = Math.max(1, ...history), bar = width / history.length
+  const width = 420, height = 48, max = Math.max(1, ...history), bar = width / history.length
   const bars = history.map((count, i) => {
     const h = Math.round((count / max) * (height - 2))
     return '<rect x="' + (i * bar + 1).toFixed(1) + '" y="' + (height - h) + '" width="' + (bar - 2).toFixed(1) + '" height="' + h + '" fill="#3b5bdb"><title>' + count + ' events</title></rect>'
@@ -68,7 +70,7 @@ const sinkRows = (sinks) => sinks.length === 0 ? '<div class="empty">no sinks</d
   }).join("") + '</tbody></table>'
 
 const letterRows = (stream, letters, writable) => letters.length === 0 ? "" :
-  '<table><thead><tr><th>dead letter</th><th>sink</th><th>deliveries</th><th>event</th><th>topic</th><th>payload</th>' + (writable ? '<th></th>' : '') + '</tr></thead><tbody>' +
+  '<table><thead><tr><th>dead event</th><th>sink</th><th>deliveries</th><th>event</th><th>topic</th><th>payload</th>' + (writable ? '<th></th>' : '') + '</tr></thead><tbody>' +
   letters.map((letter) => '<tr data-letter="' + escape(letter.id) + '"><td>' + escape(letter.eventId) + '</td><td>' + escape(letter.sink ?? "–") + '</td><td>' + letter.deliveries + '</td><td>' + escape(letter.event) + '</td><td>' + escape(letter.topic ?? "–") + '</td><td class="payload">' + escape(letter.payload) + '</td>' +
     (writable ? '<td><button class="replay" data-action="replay" data-stream="' + escape(stream) + '" data-id="' + escape(letter.id) + '">replay</button> <button data-action="remove" data-stream="' + escape(stream) + '" data-id="' + escape(letter.id) + '">remove</button></td>' : '') + '</tr>').join("") +
   '</tbody></table>'
@@ -83,7 +85,7 @@ const render = (snapshot) => {
     '<span>sinks <b data-field="sinks">' + info.sinks.length + '</b></span>' +
     '<span>dead letters <b data-field="dead">' + info.deadLetters + '</b></span>' +
     '<span>ttl <b>' + (info.ttlMillis === null ? "none" : age(info.ttlMillis)) + '</b></span></div></div>' +
-    chart(history) + sinkRows(info.sinks) + letterRows(info.name, deadLetters, snapshot.writable) + '</section>').join("")
+    '<div class="chart-row">' + chart(history) + '<span class="caption">events per 10 s, last 5 minutes</span></div>' + sinkRows(info.sinks) + letterRows(info.name, deadLetters, snapshot.writable) + '</section>').join("")
   document.body.dataset.updated = String(snapshot.time)
 }
 
