@@ -37,7 +37,7 @@ const browser = Effect.acquireRelease(
     })
 ).pipe(Effect.map(({ context }) => context))
 
-const text = (page: Page, selector: string) => Effect.promise(() => page.locator(selector).first().innerText())
+const text = (page: Page, selector: string) => Effect.promise(() => page.locator(selector).first().textContent())
 
 /** Waits until the page shows `expected` at `selector` (the page updates itself by server-sent events). */
 const shows = (page: Page, selector: string, expected: string) =>
