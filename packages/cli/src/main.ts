@@ -8,6 +8,7 @@ import { dashboard } from "./commands/dashboard.js"
 import { dead } from "./commands/dead.js"
 import { add, tail } from "./commands/events.js"
 import { info, pending, sinks, streams } from "./commands/inspect.js"
+import { messageOf, tagOf } from "./internal/failures.js"
 
 /** The root command and its subcommands. */
 export const root = Command.make("effect-pulse").pipe(
@@ -21,9 +22,6 @@ export const root = Command.make("effect-pulse").pipe(
  * exist, 4 Redis unreachable.
  */
 export const exitCodes = { ok: 0, failure: 1, usage: 2, notFound: 3, unreachable: 4 } as const
-
-const tagOf = (error: unknown): string | undefined =>
-  typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : undefined
 
 /** The exit code for a failure, and whether its message still needs printing. */
 export const exitCodeOf = (error: unknown): { readonly code: number; readonly report: boolean } => {
@@ -46,11 +44,6 @@ export const exitCodeOf = (error: unknown): { readonly code: number; readonly re
       return { code: exitCodes.failure, report: true }
   }
 }
-
-const messageOf = (error: unknown): string =>
-  error instanceof Error || (typeof error === "object" && error !== null && "message" in error)
-    ? String((error as { message: unknown }).message)
-    : String(error)
 
 /** Runs the command line; succeeds with the exit code, having printed any failure on standard error. */
 export const main = (version: string) =>

@@ -124,6 +124,7 @@ layer(RedisTestServer.layerClient, { excludeTestServices: true, timeout: "120 se
           unknownCommand: cli(["frobnicate"]),
           badFrom: cli(["tail", "x", "--from", "yesterday-ish"]),
           badName: cli(["info", ""]),
+          badInterval: cli(["dashboard", "--port", "0", "--interval", "1 millis"]),
           missing: cli(["info", unique("nothing")]),
           missingSink: cli(["pending", "x", "y"]),
           unreachable: cli(["streams"], { url: "redis://127.0.0.1:1" })
@@ -138,6 +139,7 @@ layer(RedisTestServer.layerClient, { excludeTestServices: true, timeout: "120 se
       expect(badFrom).toMatchObject({ code: 2, stdout: "" })
       expect(badFrom.stderr).toContain("--from must be oldest, newest, an entry ID or a time")
       expect(runs.badName.code).toBe(2)
+      expect(runs.badInterval).toMatchObject({ code: 2, stdout: "" })
       expect(missing).toMatchObject({ code: 3, stdout: "" })
       expect(missing.stderr).toMatch(/^effect-pulse: no stream named nothing-/)
       expect(runs.missingSink.code).toBe(3)

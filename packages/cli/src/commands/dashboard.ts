@@ -3,6 +3,7 @@
  */
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
+import { Errors } from "@effect-pulse/core"
 import { Config, Console, Duration, Effect, Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { HttpServer } from "effect/http"
@@ -42,9 +43,10 @@ export const dashboard = Command.make(
       Effect.gen(function* () {
         const interval = Duration.fromInput(flags.interval as Duration.Input)
         if (Option.isNone(interval) || Duration.toMillis(interval.value) < 100) {
-          return yield* Effect.fail(
-            new Error(`--interval must be a duration of at least 100 millis, got ${flags.interval}`)
-          )
+          return yield* new Errors.InvalidOption({
+            option: "interval",
+            message: `--interval must be a duration of at least 100 millis, got ${JSON.stringify(flags.interval)}`
+          })
         }
         const token = Option.getOrUndefined(flags.token)
         const monitor = yield* Monitor.start({

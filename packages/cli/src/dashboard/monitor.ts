@@ -6,6 +6,7 @@
  */
 import { DeadLetter, Event, Inspect, type RedisClient } from "@effect-pulse/core"
 import { Clock, Effect, Schedule, type Scope, Semaphore, SubscriptionRef } from "effect"
+import { messageOf } from "../internal/failures.js"
 
 /** A dead letter as the page shows it. */
 export interface LetterView {
@@ -124,10 +125,7 @@ export const start = Effect.fnUntraced(function* (options: {
     Effect.catch((error: unknown) =>
       Effect.map(SubscriptionRef.get(snapshots), (last) => ({
         ...last,
-        error:
-          error instanceof Error || (typeof error === "object" && error !== null && "message" in error)
-            ? String((error as { message: unknown }).message)
-            : String(error)
+        error: messageOf(error)
       }))
     ),
     Effect.flatMap((snapshot) => SubscriptionRef.set(snapshots, snapshot)),

@@ -8,6 +8,7 @@ import { timingSafeEqual } from "node:crypto"
 import { DeadLetter, type RedisClient } from "@effect-pulse/core"
 import { Effect, Schema, Stream, SubscriptionRef } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { messageOf, tagOf } from "../internal/failures.js"
 import type { Monitor } from "./monitor.js"
 import { page } from "./page.js"
 
@@ -52,10 +53,7 @@ const write = (monitor: Monitor, action: "replay" | "remove") =>
     return HttpServerResponse.jsonUnsafe(result)
   }).pipe(
     Effect.catch((cause: unknown) => {
-      const tag = typeof cause === "object" && cause !== null && "_tag" in cause ? String(cause._tag) : ""
-      const message =
-        typeof cause === "object" && cause !== null && "message" in cause ? String(cause.message) : String(cause)
-      return Effect.succeed(error(tag.startsWith("Redis") ? 502 : 400, message))
+      return Effect.succeed(error(tagOf(cause).startsWith("Redis") ? 502 : 400, messageOf(cause)))
     })
   )
 
