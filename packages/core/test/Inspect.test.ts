@@ -115,6 +115,11 @@ describeOnBothLayers("Inspect", (it) => {
       const oldBeat = now - 600_000
       yield* redis.xgroupCreateConsumer(stream.key, sinkName, "old")
       yield* redis.hset(Sink.keys(sinkName).keepAlive, "old", String(oldBeat))
+      // A Go Pulse consumer of the same sink beats in Go's replicated map, in nanoseconds.
+      const goMap = `map:sink:${sinkName}:keepalive:content`
+      yield* redis.xgroupCreateConsumer(stream.key, sinkName, "go-worker")
+      yield* redis.hset(goMap, "go-worker", `${now - 1000}000000`)
+      yield* redis.hset(goMap, "=rev", "7")
 
       const info = yield* Inspect.stream(name)
       expect(info.sinks.map((sink) => sink.name)).toEqual([sinkName])
@@ -123,11 +128,12 @@ describeOnBothLayers("Inspect", (it) => {
       expect(consumers.get(live.consumer)!.lastKeepAlive).toBeGreaterThan(now - 60_000)
       expect(consumers.get("ghost")).toMatchObject({ alive: false, lastKeepAlive: null, pending: 1 })
       expect(consumers.get("old")).toMatchObject({ alive: false, lastKeepAlive: oldBeat, pending: 0 })
+      expect(consumers.get("go-worker")).toMatchObject({ alive: true, lastKeepAlive: now - 1000 })
       // With a grace period of ten minutes, a beat ten minutes old is still alive.
       const lenient = yield* Inspect.sink(name, sinkName, { ackGracePeriod: "10 minutes" })
       expect(lenient.consumers.find((consumer) => consumer.name === "old")!.alive).toBe(true)
       yield* live.close
-      yield* redis.del([Sink.keys(sinkName).keepAlive, Sink.keys(sinkName).lease])
+      yield* redis.del([Sink.keys(sinkName).keepAlive, Sink.keys(sinkName).lease, goMap])
       yield* stream.destroy
     })
   )
