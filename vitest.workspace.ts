@@ -12,14 +12,15 @@ const alias = [
   { find: /^@effect-pulse\/redis-layer\/testing$/, replacement: source("redis-layer", "testing.ts") }
 ]
 
-const project = (name: string): TestProjectConfiguration => ({
+const project = (name: string, globalSetup?: string): TestProjectConfiguration => ({
   resolve: { alias },
   test: {
     name,
     root: `./packages/${name}`,
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
-    hookTimeout: 60_000
+    hookTimeout: 60_000,
+    ...(globalSetup === undefined ? {} : { globalSetup })
   }
 })
 
@@ -28,6 +29,8 @@ export const projects: Array<TestProjectConfiguration> = [
   project("core"),
   project("redis-layer"),
   project("examples"),
+  // Its tests spawn the built binary: built once, before them.
+  project("cli", "./test/buildOnce.ts"),
   // The benchmark tool's smoke test: one tiny iteration of every scenario.
   project("bench")
 ]

@@ -38,7 +38,8 @@ import {
   fieldDeadDeliveries,
   fieldDeadOriginalId,
   fieldDeadReason,
-  fieldDeadSink
+  fieldDeadSink,
+  streamKey
 } from "./internal/keys.js"
 import { decodeUtf8 } from "./internal/utf8.js"
 import { validateEntryIds, validateInteger, validateName } from "./internal/validation.js"
@@ -179,6 +180,93 @@ export const destroy = Effect.fnUntraced(function* (
   yield* validateName("stream", streamName)
   const redis = yield* RedisClient
   return (yield* redis.del([deadLetterKey(streamName)])) > 0
+})
+
+/**
+ * Which dead letters `replay` puts back: those with these letter IDs
+ * (`DeadLetter.id`), from this sink, with this event name; all of them when
+ * nothing is given. The criteria given must all hold.
+ *
+ * @example
+ * ```ts
+ * import type { DeadLetter } from "@effect-pulse/core"
+ *
+ * const fromBilling: DeadLetter.ReplayFilter = { sink: "billing", eventName: "created" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReplayFilter {
+  readonly ids?: ReadonlyArray<string> | undefined
+  readonly sink?: string | undefined
+  readonly eventName?: string | undefined
+}
+
+/** The original fields of a letter: without what the sink added when it moved it. */
+const originalFields = (entry: StreamEntry): StreamEntry["fields"] =>
+  entry.fields.filter(
+    ([field]) =>
+      field !== fieldDeadSink &&
+      field !== fieldDeadDeliveries &&
+      field !== fieldDeadOriginalId &&
+      field !== fieldDeadReason
+  )
+
+/**
+ * Puts dead letters back on their stream, as new events with their
+ * original name, topic and payload (every sink of the stream gets them
+ * again), then deletes them from the dead letters; returns the new entry
+ * IDs, in the letters' order. At most `count` letters (default 1000) that
+ * pass `filter`, oldest first. The events are added before the letters are
+ * deleted, so a failure in between leaves a letter both replayed and still
+ * dead (a duplicate), never lost.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { DeadLetter } from "@effect-pulse/core"
+ *
+ * const retryBilling = DeadLetter.replay("orders", { filter: { sink: "billing" } }).pipe(
+ *   Effect.tap((ids) => Effect.log(`replayed ${ids.length} events`))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category writing
+ */
+export const replay = Effect.fnUntraced(function* (
+  streamName: string,
+  options?: { readonly filter?: ReplayFilter | undefined; readonly count?: number | undefined }
+): Effect.fn.Return<ReadonlyArray<string>, InvalidName | InvalidOption | RedisError, RedisClient> {
+  yield* validateName("stream", streamName)
+  const count = yield* validateInteger("count", options?.count ?? 1000, 1)
+  const filter = options?.filter
+  yield* validateEntryIds("ids", filter?.ids ?? [])
+  const redis = yield* RedisClient
+  const wanted = filter?.ids === undefined ? undefined : new Set(filter.ids)
+  const chosen: Array<StreamEntry> = []
+  let start = "-"
+  while (chosen.length < count) {
+    const page = yield* redis.xrange(deadLetterKey(streamName), start, "+", 1000)
+    for (const entry of page) {
+      const letter = fromEntry(streamName, entry)
+      const matches =
+        (wanted === undefined || wanted.has(letter.id)) &&
+        (filter?.sink === undefined || letter.event.sinkName === filter.sink) &&
+        (filter?.eventName === undefined || letter.event.eventName === filter.eventName)
+      if (matches && chosen.length < count) chosen.push(entry)
+    }
+    if (page.length < 1000) break
+    start = `(${page[page.length - 1]!.id}`
+  }
+  if (chosen.length === 0) return []
+  const ids = yield* redis.xaddAll(streamKey(streamName), chosen.map(originalFields))
+  yield* redis.xdel(
+    deadLetterKey(streamName),
+    chosen.map((entry) => entry.id)
+  )
+  return ids
 })
 
 /**

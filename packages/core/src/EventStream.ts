@@ -23,6 +23,7 @@ import type { Duration, Scope } from "effect"
 import { Effect, Metric } from "effect"
 import type { RedisError } from "./Errors.js"
 import { InvalidName, InvalidOption, PartiallyAdded, PayloadTooLarge } from "./Errors.js"
+import * as Inspect from "./Inspect.js"
 import { destroyingKey, notifyDestroyed } from "./internal/destroyWatch.js"
 import { toFields } from "./internal/entries.js"
 import { streamKey } from "./internal/keys.js"
@@ -383,3 +384,22 @@ export const make = Effect.fnUntraced(function* (
   }
   return stream
 })
+
+/**
+ * What the stream named `name` holds and who reads it: its length, first
+ * and last entries, TTL, sinks (lag, pending, consumers) and dead letters.
+ * The same as `Inspect.stream`; fails with `StreamNotFound` when the stream
+ * does not exist.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { EventStream } from "@effect-pulse/core"
+ *
+ * const length = Effect.map(EventStream.info("orders"), (info) => info.length)
+ * ```
+ *
+ * @since 0.1.0
+ * @category inspecting
+ */
+export const info = Inspect.stream

@@ -47,6 +47,7 @@ import { runScript } from "./internal/inMemory/goPulseScripts.js"
 import * as Groups from "./internal/inMemory/groupCommands.js"
 import { formatId } from "./internal/inMemory/ids.js"
 import * as Reads from "./internal/inMemory/reads.js"
+import * as Scan from "./internal/inMemory/scan.js"
 import { entryReply, Store } from "./internal/inMemory/store.js"
 import * as Streams from "./internal/inMemory/streamCommands.js"
 import * as RedisClient from "./RedisClient.js"
@@ -123,7 +124,10 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
       entries.length === 0
         ? Effect.succeed([])
         : run("XADD", (now) => Streams.xaddAll(store, key, entries, options, now)),
-    xrange: (key, start, end, count) => run("XRANGE", (now) => Streams.xrange(store, key, { start, end }, count, now)),
+    xrange: (key, start, end, count) =>
+      run("XRANGE", (now) => Streams.xrange(store, key, { start, end }, count, false, now)),
+    xrevrange: (key, end, start, count) =>
+      run("XREVRANGE", (now) => Streams.xrange(store, key, { start, end }, count, true, now)),
     xlen: (key) => run("XLEN", (now) => Streams.xlen(store, key, now)),
     xdel: (key, ids) => (ids.length === 0 ? zero : run("XDEL", (now) => Streams.xdel(store, key, ids, now))),
     xinfoStream: (key) => run("XINFO", (now) => Streams.xinfoStream(store, key, now)),
@@ -177,6 +181,7 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
       run("XGROUP", (now) => Groups.xgroupDelConsumerIfNoPending(store, key, group, consumer, now)),
     xinfoGroups: (key) => run("XINFO", (now) => Groups.xinfoGroups(store, key, now)),
     xinfoConsumers: (key, group) => run("XINFO", (now) => Groups.xinfoConsumers(store, key, group, now)),
+    scan: (cursor, options) => run("SCAN", (now) => Scan.scan(keyspace, cursor, options, now)),
     del: (keys) => (keys.length === 0 ? zero : run("DEL", (now) => keyspace.del(keys, now))),
     exists: (keys) => (keys.length === 0 ? zero : run("EXISTS", (now) => keyspace.exists(keys, now))),
     pexpire: (key, millis, condition) => run("PEXPIRE", (now) => keyspace.pexpire(key, millis, condition, now)),

@@ -331,13 +331,23 @@ export interface AutoClaimResult {
 }
 
 /**
- * One consumer group, as `XINFO GROUPS` reports it.
+ * One consumer group, as `XINFO GROUPS` reports it. `entriesRead` (how many
+ * of the stream's entries the group has read) and `lag` (how many it has
+ * not read yet) are Redis 7's; `null` when Redis cannot tell, as after
+ * `XDEL`s past the group's position.
  *
  * @example
  * ```ts
  * import type { RedisClient } from "@effect-pulse/core"
  *
- * const group: RedisClient.GroupInfo = { name: "billing", consumers: 2, pending: 0, lastDeliveredId: "0-0" }
+ * const group: RedisClient.GroupInfo = {
+ *   name: "billing",
+ *   consumers: 2,
+ *   pending: 0,
+ *   lastDeliveredId: "0-0",
+ *   entriesRead: null,
+ *   lag: 0
+ * }
  * ```
  *
  * @since 0.1.0
@@ -348,6 +358,8 @@ export interface GroupInfo {
   readonly consumers: number
   readonly pending: number
   readonly lastDeliveredId: string
+  readonly entriesRead: number | null
+  readonly lag: number | null
 }
 
 /**
@@ -376,7 +388,7 @@ export interface ConsumerInfo {
  * ```ts
  * import type { RedisClient } from "@effect-pulse/core"
  *
- * const info: RedisClient.StreamInfo = { length: 0, lastGeneratedId: "0-0", groups: 0 }
+ * const info: RedisClient.StreamInfo = { length: 0, lastGeneratedId: "0-0", entriesAdded: 0, groups: 0 }
  * ```
  *
  * @since 0.1.0
@@ -385,7 +397,49 @@ export interface ConsumerInfo {
 export interface StreamInfo {
   readonly length: number
   readonly lastGeneratedId: string
+  /** Every entry ever added to the stream, trimmed and deleted ones included (Redis 7). */
+  readonly entriesAdded: number
   readonly groups: number
+}
+
+/**
+ * Options of `SCAN`: a glob `match`, a `count` hint, and a `type` (`stream`,
+ * `hash`, `string`, ...).
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const streams: RedisClient.ScanOptions = { match: "pulse:stream:*", count: 500, type: "stream" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScanOptions {
+  readonly match?: string | undefined
+  readonly count?: number | undefined
+  readonly type?: string | undefined
+}
+
+/**
+ * One step of a `SCAN`: the cursor of the next step (`"0"` when the scan is
+ * complete) and the keys this step found. A key present for the whole scan
+ * is returned at least once; one may be returned more than once.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const done: RedisClient.ScanPage = { cursor: "0", keys: ["pulse:stream:orders"] }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScanPage {
+  readonly cursor: string
+  readonly keys: ReadonlyArray<string>
 }
 
 /**
@@ -554,6 +608,13 @@ export interface Service {
     end: string,
     count?: number
   ) => Effect.Effect<ReadonlyArray<StreamEntry>, RedisError>
+  /** `XREVRANGE key end start [COUNT n]`: entries from `end` down to `start`, newest first. */
+  readonly xrevrange: (
+    key: string,
+    end: string,
+    start: string,
+    count?: number
+  ) => Effect.Effect<ReadonlyArray<StreamEntry>, RedisError>
   /** `XLEN`. */
   readonly xlen: (key: string) => Effect.Effect<number, RedisError>
   /** `XDEL`; the number of entries deleted. */
@@ -638,6 +699,12 @@ export interface Service {
   readonly xinfoGroups: (key: string) => Effect.Effect<ReadonlyArray<GroupInfo>, RedisError>
   /** `XINFO CONSUMERS`. */
   readonly xinfoConsumers: (key: string, group: string) => Effect.Effect<ReadonlyArray<ConsumerInfo>, RedisError>
+  /**
+   * `SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]`: one step of a walk
+   * over the keyspace that never blocks the server as `KEYS` would. Start at
+   * `"0"`; the walk is over when the returned cursor is `"0"`.
+   */
+  readonly scan: (cursor: string, options?: ScanOptions) => Effect.Effect<ScanPage, RedisError>
   /** `DEL`; the number of keys removed. */
   readonly del: (keys: ReadonlyArray<string>) => Effect.Effect<number, RedisError>
   /** `EXISTS`; how many of the keys exist. */

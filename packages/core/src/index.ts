@@ -30,6 +30,12 @@ export * as Event from "./Event.js"
  */
 export * as EventStream from "./EventStream.js"
 /**
+ * Inspection: streams, sinks, lag, pending events, consumers and dead letters, read-only.
+ *
+ * @since 0.1.0
+ */
+export * as Inspect from "./Inspect.js"
+/**
  * Typed payloads checked by a `Schema`.
  *
  * @since 0.1.0

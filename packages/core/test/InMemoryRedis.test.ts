@@ -122,7 +122,7 @@ describe("InMemoryRedis streams", () => {
       expect(yield* redis.xdel("s", ["2", "3-0"])).toBe(2)
       expect(yield* redis.xlen("s")).toBe(0)
       expect(yield* redis.exists(["s"])).toBe(1)
-      expect(yield* redis.xinfoStream("s")).toEqual({ length: 0, lastGeneratedId: "3-0", groups: 0 })
+      expect(yield* redis.xinfoStream("s")).toEqual({ length: 0, lastGeneratedId: "3-0", entriesAdded: 3, groups: 0 })
       expect(yield* failure(redis.xadd("s", [["n", "x"]], { id: "3-0" }))).toMatchObject({ code: "ERR" })
       expect(yield* redis.xlen("missing")).toBe(0)
       expect(yield* failure(redis.xinfoStream("missing"))).toMatchObject({

@@ -34,11 +34,11 @@ describe("InMemoryRedis consumer groups", () => {
       yield* redis.xgroupCreate("s", "b", "$")
       yield* redis.xgroupCreate("s", "a", "1")
       expect(yield* redis.xinfoGroups("s")).toEqual([
-        { name: "a", consumers: 0, pending: 0, lastDeliveredId: "1-0" },
-        { name: "b", consumers: 0, pending: 0, lastDeliveredId: "2-0" },
-        { name: "g", consumers: 0, pending: 0, lastDeliveredId: "0-0" }
+        { name: "a", consumers: 0, pending: 0, lastDeliveredId: "1-0", entriesRead: null, lag: 1 },
+        { name: "b", consumers: 0, pending: 0, lastDeliveredId: "2-0", entriesRead: null, lag: 0 },
+        { name: "g", consumers: 0, pending: 0, lastDeliveredId: "0-0", entriesRead: null, lag: 2 }
       ])
-      expect(yield* redis.xinfoStream("s")).toEqual({ length: 2, lastGeneratedId: "2-0", groups: 3 })
+      expect(yield* redis.xinfoStream("s")).toEqual({ length: 2, lastGeneratedId: "2-0", entriesAdded: 2, groups: 3 })
       expect(yield* redis.xgroupDestroy("s", "b")).toBe(true)
       expect(yield* redis.xgroupDestroy("s", "b")).toBe(false)
       expect(yield* failure(redis.xgroupDestroy("missing", "b"))).toMatchObject({ message: keyMustExist })
@@ -74,7 +74,9 @@ describe("InMemoryRedis consumer groups", () => {
           { name: "c2", count: 3 }
         ]
       })
-      expect(yield* redis.xinfoGroups("s")).toEqual([{ name: "g", consumers: 2, pending: 5, lastDeliveredId: "5-0" }])
+      expect(yield* redis.xinfoGroups("s")).toEqual([
+        { name: "g", consumers: 2, pending: 5, lastDeliveredId: "5-0", entriesRead: 5, lag: 0 }
+      ])
     })
   )
 

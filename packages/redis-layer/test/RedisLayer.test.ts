@@ -336,7 +336,12 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("RedisLay
             expect(read.map((r) => [r.key, r.entries.map((entry) => entry.id)])).toEqual([[stream, [id]]])
             expect(Array.from(read[0]!.entries[0]!.fields![1]![1])).toEqual([0, 255])
             expect((yield* redis.xread([{ key: stream, id: "0-0" }]))[0]!.entries[0]!.id).toBe(id)
-            expect(yield* redis.xinfoStream(stream)).toEqual({ length: 1, lastGeneratedId: id, groups: 1 })
+            expect(yield* redis.xinfoStream(stream)).toEqual({
+              length: 1,
+              lastGeneratedId: id,
+              entriesAdded: 1,
+              groups: 1
+            })
             expect(yield* redis.xpending(stream, "g")).toEqual({
               count: 1,
               smallestId: id,

@@ -207,8 +207,8 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("consumer
         yield* redis.xreadgroup("g", "c1", [{ key, id: ">" }], { count: 2 })
         yield* redis.xgroupCreateConsumer(key, "g", "c2")
         expect(yield* redis.xinfoGroups(key)).toEqual([
-          { name: "g", consumers: 2, pending: 2, lastDeliveredId: ids[1] },
-          { name: "h", consumers: 0, pending: 0, lastDeliveredId: ids[2] }
+          { name: "g", consumers: 2, pending: 2, lastDeliveredId: ids[1], entriesRead: 2, lag: 1 },
+          { name: "h", consumers: 0, pending: 0, lastDeliveredId: ids[2], entriesRead: null, lag: 0 }
         ])
         const consumers = yield* redis.xinfoConsumers(key, "g")
         expect(consumers.map(({ name, pending }) => ({ name, pending }))).toEqual([

@@ -201,7 +201,7 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("stream c
         const last = (yield* redis.xadd(key, [["n", "b"]]))!
         yield* redis.xgroupCreate(key, "g", "0")
         expect(yield* redis.xlen(key)).toBe(2)
-        expect(yield* redis.xinfoStream(key)).toEqual({ length: 2, lastGeneratedId: last, groups: 1 })
+        expect(yield* redis.xinfoStream(key)).toEqual({ length: 2, lastGeneratedId: last, entriesAdded: 2, groups: 1 })
         expect(yield* redis.xdel(key, [first, "999-0"])).toBe(1)
         expect(yield* redis.xdel(key, [])).toBe(0)
         expect(yield* redis.xlen(key)).toBe(1)

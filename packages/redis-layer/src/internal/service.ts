@@ -28,6 +28,7 @@ export type Commands = Omit<RedisClient.Service, "blockingConnection">
 
 const XADD = command("XADD")
 const XRANGE = command("XRANGE")
+const XREVRANGE = command("XREVRANGE")
 const XLEN = command("XLEN")
 const XDEL = command("XDEL")
 const XINFO = command("XINFO")
@@ -38,6 +39,7 @@ const XCLAIM = command("XCLAIM")
 const XAUTOCLAIM = command("XAUTOCLAIM")
 const XPENDING = command("XPENDING")
 const XGROUP = command("XGROUP")
+const SCAN = command("SCAN")
 const DEL = command("DEL")
 const EXISTS = command("EXISTS")
 const PEXPIRE = command("PEXPIRE")
@@ -90,6 +92,7 @@ export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands =>
     },
     xaddAll: makeAddAll(evaluate),
     xrange: (key, start, end, count) => range(XRANGE, key, start, end, count),
+    xrevrange: (key, end, start, count) => range(XREVRANGE, key, end, start, count),
     xlen: (key) => run(XLEN, [key], Reply.integer),
     xdel: (key, ids) => (ids.length === 0 ? zero : run(XDEL, [key, ...ids], Reply.integer)),
     xinfoStream: (key) => run(XINFO, ["STREAM", key], Reply.streamInfo),
@@ -138,6 +141,13 @@ export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands =>
     xgroupDelConsumerIfNoPending: makeDeleteConsumerIfNoPending(evaluate),
     xinfoGroups: (key) => run(XINFO, ["GROUPS", key], Reply.groupInfos),
     xinfoConsumers: (key, group) => run(XINFO, ["CONSUMERS", key, group], Reply.consumerInfos),
+    scan: (cursor, scanOptions) => {
+      const args: Array<Argument> = [cursor]
+      if (scanOptions?.match !== undefined) args.push("MATCH", scanOptions.match)
+      if (scanOptions?.count !== undefined) args.push("COUNT", scanOptions.count)
+      if (scanOptions?.type !== undefined) args.push("TYPE", scanOptions.type)
+      return run(SCAN, args, Reply.scanPage)
+    },
     del: (keys) => (keys.length === 0 ? zero : run(DEL, keys, Reply.integer)),
     exists: (keys) => (keys.length === 0 ? zero : run(EXISTS, keys, Reply.integer)),
     pexpire: (key, millis, condition) =>

@@ -68,6 +68,7 @@ const commands = [
     })
   ],
   [3, command("xrange", { key: streamKey, start: rangeStart, end: rangeEnd, count })],
+  [2, command("xrevrange", { key: streamKey, end: rangeEnd, start: rangeStart, count })],
   [1, command("xlen", { key: streamKey })],
   [2, command("xdel", { key: streamKey, ids: entryIds })],
   [1, command("xinfoStream", { key: streamKey })],
@@ -115,6 +116,14 @@ const commands = [
   [1, command("xgroupDelConsumerIfNoPending", { key: streamKey, group, consumer })],
   [1, command("xinfoGroups", { key: streamKey })],
   [1, command("xinfoConsumers", { key: streamKey, group })],
+  [
+    1,
+    command("scanAll", {
+      match: oneOf<string | undefined>(undefined, "s*", "?1", "[sx]*", "[^s]*", "\\s1", "h", "missing", "к*"),
+      type: oneOf<string | undefined>(undefined, "stream", "hash", "string", "STREAM"),
+      count: oneOf<number | undefined>(undefined, 1, 1000, 0)
+    })
+  ],
   [1, command("del", { keys: listOf(anyKey, 1, 3) })],
   [1, command("exists", { keys: listOf(anyKey, 1, 3) })],
   [

@@ -144,6 +144,8 @@ export const interpret = (
       )
     case "xrange":
       return redis.xrange(command.key, id(command.key, command.start), id(command.key, command.end), command.count)
+    case "xrevrange":
+      return redis.xrevrange(command.key, id(command.key, command.end), id(command.key, command.start), command.count)
     case "xlen":
       return redis.xlen(command.key)
     case "xdel":
@@ -260,5 +262,23 @@ export const interpret = (
       return redis.hdel(command.key, command.fields)
     case "runScript":
       return redis.runScript(command.name as RedisClient.ScriptName, command.keys, command.args)
+    case "scanAll":
+      return scanAll(redis, command)
   }
 }
+
+/**
+ * A whole `SCAN` walk, its keys sorted and without repeats: Redis returns
+ * keys in its hash table's order and in steps of its choosing, so only the
+ * set of keys a walk finds is the same on both implementations.
+ */
+const scanAll = Effect.fnUntraced(function* (redis: RedisClient.Service, options: RedisClient.ScanOptions) {
+  const keys = new Set<string>()
+  let cursor = "0"
+  do {
+    const page = yield* redis.scan(cursor, options)
+    for (const key of page.keys) keys.add(key)
+    cursor = page.cursor
+  } while (cursor !== "0")
+  return [...keys].sort()
+})

@@ -65,7 +65,9 @@ export const regressions: ReadonlyArray<readonly [name: string, commands: Readon
       { _tag: "xrange", key: "s1", start: "-", end: "+", count: 0 },
       { _tag: "xrange", key: "s1", start: "-", end: "+", count: -1 },
       { _tag: "xrange", key: "missing", start: "-", end: "+", count: -3 },
-      { _tag: "xrange", key: "s1", start: "-", end: "+", count: 1 }
+      { _tag: "xrange", key: "s1", start: "-", end: "+", count: 1 },
+      { _tag: "xrevrange", key: "s1", end: "+", start: "-", count: 0 },
+      { _tag: "xrevrange", key: "s1", end: "+", start: "-", count: 1 }
     ]
   ],
   [

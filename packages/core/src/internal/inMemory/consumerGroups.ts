@@ -54,7 +54,31 @@ export class ConsumerGroup {
   readonly pending = new IdMap<PendingEntry>()
   readonly consumers = new Map<string, Consumer>()
 
+  /**
+   * How many of the stream's entries the group has read (Redis's
+   * `entries_read`), `undefined` when unknown (after `CREATE` or `SETID`
+   * without `ENTRIESREAD`, or a read past entries deleted by `XDEL`).
+   */
+  entriesRead: number | undefined = undefined
+
   constructor(public lastId: StreamId) {}
+
+  /** `XINFO GROUPS`'s `lag`, as Redis 7.0 computes it; `undefined` when it cannot tell. */
+  lag(stream: Stream): number | undefined {
+    if (stream.entriesAdded === 0) return 0
+    if (this.entriesRead !== undefined && !stream.hasTombstonesFrom(this.lastId)) {
+      return stream.entriesAdded - this.entriesRead
+    }
+    const read = stream.entriesUpTo(this.lastId)
+    return read === undefined ? undefined : stream.entriesAdded - read
+  }
+
+  /** Moves the last delivered ID forward to `id`, counting the read as Redis 7.0 does. */
+  private advanceTo(stream: Stream, id: StreamId): void {
+    if (this.entriesRead !== undefined && !stream.hasTombstonesFrom(id)) this.entriesRead++
+    else if (stream.entriesAdded > 0) this.entriesRead = stream.entriesUpTo(id)
+    this.lastId = id
+  }
 
   /** Redis's `XGROUP CREATECONSUMER`: whether the consumer is new. */
   createConsumer(name: string, now: number): boolean {
@@ -90,9 +114,9 @@ export class ConsumerGroup {
     const start = incrementId(this.lastId)
     if (start === undefined) return []
     const consumer = this.consumerToServe(consumerName, now)
-    const entries = stream.range(start, maxId, count)
+    const entries = stream.range(start, maxId, count, false)
     for (const entry of entries) {
-      if (compareIds(entry.id, this.lastId) > 0) this.lastId = entry.id
+      if (compareIds(entry.id, this.lastId) > 0) this.advanceTo(stream, entry.id)
       if (noAck) continue
       const pending: PendingEntry = { id: entry.id, consumer, deliveryTime: now, deliveryCount: 1 }
       this.pending.set(entry.id, pending)

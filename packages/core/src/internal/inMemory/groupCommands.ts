@@ -236,15 +236,19 @@ export const xgroupDelConsumerIfNoPending = (
 }
 
 /** `XINFO GROUPS`, in the order of the group names' bytes. */
-export const xinfoGroups = (store: Store, key: string, now: number): ReadonlyArray<GroupInfo> =>
-  [...requireInfoKey(store, key, now).groups]
+export const xinfoGroups = (store: Store, key: string, now: number): ReadonlyArray<GroupInfo> => {
+  const stream = requireInfoKey(store, key, now)
+  return [...stream.groups]
     .sort(([a], [b]) => compareNames(a, b))
     .map(([name, group]) => ({
       name,
       consumers: group.consumers.size,
       pending: group.pending.size,
-      lastDeliveredId: formatId(group.lastId)
+      lastDeliveredId: formatId(group.lastId),
+      entriesRead: group.entriesRead ?? null,
+      lag: group.lag(stream) ?? null
     }))
+}
 
 /** `XINFO CONSUMERS`: idle time is the time since the consumer was last seen. */
 export const xinfoConsumers = (store: Store, key: string, group: string, now: number): ReadonlyArray<ConsumerInfo> => {

@@ -94,6 +94,16 @@ export class Keyspace {
     return removed
   }
 
+  /** Every live key with the type of its value, expired keys deleted first. */
+  entries(now: number): Array<readonly [key: string, type: Value["type"]]> {
+    const result: Array<readonly [string, Value["type"]]> = []
+    for (const key of [...this.slots.keys()]) {
+      const value = this.lookup(key, now)
+      if (value !== undefined) result.push([key, value.type])
+    }
+    return result
+  }
+
   /** `EXISTS`: a key named twice counts twice. */
   exists(keys: ReadonlyArray<string>, now: number): number {
     return keys.filter((key) => this.slot(key, now) !== undefined).length

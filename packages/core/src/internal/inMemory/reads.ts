@@ -66,7 +66,7 @@ const checkOptions = (command: string, args: ReadArguments, extraArguments: numb
 
 const entriesAfter = (stream: Stream, after: StreamId, count: number): Array<StreamEntry> => {
   const start = incrementId(after)
-  return start === undefined ? [] : stream.range(start, maxId, count).map(entryReply)
+  return start === undefined ? [] : stream.range(start, maxId, count, false).map(entryReply)
 }
 
 const historyReply = (entry: StoredEntry | DeletedMarker): StreamEntry | DeletedEntry =>

@@ -1,6 +1,6 @@
 /**
  * The stream commands that do not involve consumer groups: `XADD` (with
- * `MAXLEN` trimming), `XRANGE`, `XLEN`, `XDEL`, `XINFO STREAM`.
+ * `MAXLEN` trimming), `XRANGE`, `XREVRANGE`, `XLEN`, `XDEL`, `XINFO STREAM`.
  * Arguments are checked in the order Redis checks them, so that a call with
  * several faults gets the same error reply.
  *
@@ -108,12 +108,13 @@ export const xaddAll = (
   return ids
 }
 
-/** `XRANGE`: the lower bound is parsed first. */
+/** `XRANGE` and `XREVRANGE`: the lower bound is parsed first in both. */
 export const xrange = (
   store: Store,
   key: string,
   bounds: { readonly start: string; readonly end: string },
   count: number | undefined,
+  reverse: boolean,
   now: number
 ): ReadonlyArray<StreamEntry> => {
   const start = parseRangeStart(bounds.start)
@@ -121,7 +122,7 @@ export const xrange = (
   const limit = count === undefined ? undefined : int64Argument(count)
   const stream = store.keyspace.stream(key, now)
   if (stream === undefined || (limit !== undefined && limit <= 0n)) return []
-  return stream.range(start, end, limit === undefined ? 0 : Number(limit)).map(entryReply)
+  return stream.range(start, end, limit === undefined ? 0 : Number(limit), reverse).map(entryReply)
 }
 
 /** `XLEN`: 0 for a missing key. */
@@ -140,5 +141,10 @@ export const xdel = (store: Store, key: string, ids: ReadonlyArray<string>, now:
 export const xinfoStream = (store: Store, key: string, now: number): StreamInfo => {
   const stream = store.keyspace.stream(key, now)
   if (stream === undefined) throw err("no such key")
-  return { length: stream.length, lastGeneratedId: formatId(stream.lastId), groups: stream.groups.size }
+  return {
+    length: stream.length,
+    lastGeneratedId: formatId(stream.lastId),
+    entriesAdded: stream.entriesAdded,
+    groups: stream.groups.size
+  }
 }
