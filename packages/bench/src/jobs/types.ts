@@ -54,7 +54,9 @@ export type SinkAckStyle = "process" | "ackAll"
 /**
  * Sink end to end: `events` added in batches of `batch` while `consumers`
  * consumers (each handling `concurrency` events at once) ack them; timed
- * from the first add to the last ack.
+ * from the first add to the last ack. With `prefilled` the events are all
+ * in the stream before the consumers start (untimed), and the clock runs
+ * from their start to the last ack: the consumer path alone.
  *
  * @since 0.1.0
  * @category models
@@ -68,6 +70,7 @@ export interface SinkJob {
   readonly consumers: number
   readonly concurrency: number
   readonly ackStyle: SinkAckStyle
+  readonly prefilled: boolean
 }
 
 /**
