@@ -173,6 +173,20 @@ describeOnBothLayers("Reader", (it) => {
     })
   )
 
+  it.effect("batches hands events over in arrays, and a run stopped after one array drops nothing", () =>
+    Effect.gen(function* () {
+      const stream = yield* EventStream.make(uniqueName("batches"))
+      const reader = yield* stream.reader({ start: StartAt.oldest })
+      yield* stream.addAll(["a", "b", "c"].map((name) => ({ name, payload: "" })))
+      const [first] = yield* reader.batches.pipe(Stream.take(1), Stream.runCollect)
+      expect(first!.length).toBeGreaterThan(0)
+      yield* stream.addAll(["d", "e"].map((name) => ({ name, payload: "" })))
+      // What the first run did not take is still there, for either stream of the reader.
+      const rest = yield* takeEvents(reader.events, 5 - first!.length)
+      expect([...names(first!), ...names(rest)]).toEqual(["a", "b", "c", "d", "e"])
+    })
+  )
+
   it.effect("adds, re-adds and removes streams while reading", () =>
     Effect.gen(function* () {
       const [one, two, three] = yield* Effect.all(
