@@ -206,11 +206,24 @@ const addRows = (s: Settings): Array<Row> => {
       events: s.add.concurrent,
       targets: [atLeast("ioredis", 0.95)],
       whats: {
-        pulse: `stream.add ×${s.inFlight}`,
+        pulse: `stream.add ×${s.inFlight} (${s.inFlight} lanes)`,
         ioredis: `XADD ×${s.inFlight} (auto-pipelined)`,
         bullmq: `queue.add ×${s.inFlight}`,
         persistedQueue: `queue.offer ×${s.inFlight}`,
         redisBenchmark: `-P ${s.inFlight}`
+      }
+    },
+    {
+      label: `${s.inFlight} in flight, a fiber per add`,
+      mode: { _tag: "concurrent", inFlight: s.inFlight, forkPerAdd: true },
+      events: s.add.concurrent,
+      targets: [atLeast("ioredis", 0.95)],
+      whats: {
+        pulse: `Effect.forEach(stream.add, { concurrency: ${s.inFlight} })`,
+        ioredis: `XADD ×${s.inFlight} (auto-pipelined)`,
+        bullmq: "",
+        persistedQueue: "",
+        redisBenchmark: ""
       }
     },
     {
@@ -232,7 +245,10 @@ const addRows = (s: Settings): Array<Row> => {
     const cells: Partial<Record<Impl, Case>> = {}
     for (const impl of impls) {
       if (impl === "persistedQueue" && mode._tag === "batch") continue
-      const job: Job = { kind: "add", impl, mode, events, warmup: s.addWarmup }
+      // The fiber-per-add row is effect-pulse's own variant: its peers are those of the lanes row.
+      const peerMode = mode._tag === "concurrent" && impl !== "pulse" ? { ...mode, forkPerAdd: undefined } : mode
+      if (mode._tag === "concurrent" && mode.forkPerAdd === true && impl !== "pulse" && impl !== "ioredis") continue
+      const job: Job = { kind: "add", impl, mode: peerMode, events, warmup: s.addWarmup }
       cells[impl] = caseOf("add", impl, whats[impl], job, s.runs.throughput)
     }
     return { scenario: "add", label: `${label} (${events.toLocaleString("en-US")} events)`, cells, targets }
@@ -338,27 +354,38 @@ const backlogRows = (s: Settings): Array<Row> => {
 }
 
 const fanoutRows = (s: Settings): Array<Row> => {
-  const job = (impl: Impl): Job => ({
+  const job = (impl: Impl, batches?: boolean): Job => ({
     kind: "fanout",
     impl,
     events: s.fanoutEvents,
     warmup: s.warmup,
     batch: s.batch,
-    readers: s.readers
+    readers: s.readers,
+    batches
   })
+  const raw = caseOf(
+    "fanout",
+    "ioredis",
+    `${s.readers} × XREAD COUNT ${s.batch} loop`,
+    job("ioredis"),
+    s.runs.throughput
+  )
   return [
     {
       scenario: "fanout",
       label: `${s.fanoutEvents.toLocaleString("en-US")} events × ${s.readers} readers`,
       cells: {
         pulse: caseOf("fanout", "pulse", `${s.readers} × reader.events`, job("pulse"), s.runs.throughput),
-        ioredis: caseOf(
-          "fanout",
-          "ioredis",
-          `${s.readers} × XREAD COUNT ${s.batch} loop`,
-          job("ioredis"),
-          s.runs.throughput
-        )
+        ioredis: raw
+      },
+      targets: [atLeast("ioredis", 1)]
+    },
+    {
+      scenario: "fanout",
+      label: "same, effect-pulse taking arrays",
+      cells: {
+        pulse: caseOf("fanout", "pulse", `${s.readers} × reader.batches`, job("pulse", true), s.runs.throughput),
+        ioredis: raw
       },
       targets: [atLeast("ioredis", 1)]
     }
