@@ -53,6 +53,19 @@ describeOnBothLayers("Reader", (it) => {
     })
   )
 
+  it.effect("event names and topics come back as given, ASCII or not, short or long", () =>
+    Effect.gen(function* () {
+      const stream = yield* EventStream.make(uniqueName("names"))
+      const given = ["created", "créé", "事件", "x".repeat(100), "é".repeat(40), ""]
+      yield* stream.addAll(given.map((name, n) => ({ name, payload: "", topic: n % 2 === 0 ? `topic-${name}` : "ü" })))
+      const reader = yield* stream.reader({ start: StartAt.oldest })
+      const events = yield* takeEvents(reader.events, given.length)
+      expect(names(events)).toEqual(given)
+      expect(events.map((event) => event.topic)).toEqual(given.map((name, n) => (n % 2 === 0 ? `topic-${name}` : "ü")))
+      for (const event of events) expect(event.createdAt).toEqual(Event.timeOfId(event.id))
+    })
+  )
+
   it.effect("starts after a given event, and after 0 reads everything", () =>
     Effect.gen(function* () {
       const stream = yield* EventStream.make(uniqueName("after"))
