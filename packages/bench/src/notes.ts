@@ -102,10 +102,11 @@ export const notes = (
       "`reader.batches` hands over everything waiting as one array per pull, with the same guarantee (an array is " +
       "delivered whole or stays). Per delivered event the readers spend ~6 µs of CPU through `events` and ~4.5 µs " +
       "through `batches` (from ~6.6 and ~5.2 µs before the lazy `createdAt`). One round trip per read is left " +
-      "that the raw loop does not make: when a read goes on in the millisecond of the reader's cursor (always, " +
+      "that the raw loop does not make: when a read goes on in the millisecond of the reader's cursor (often, " +
       "when batches of 1000 share a millisecond) the reader checks with an `XRANGE` that the key was not " +
-      "re-created under it (`xrange` ≈ `xread` in the Redis work table). Reading from the entry before the cursor " +
-      "would fold that check into the `XREAD` itself; not done here.",
+      "re-created under it (`xrange` ≈ `xread` in the Redis work table). It cannot ride in the `XREAD` itself " +
+      "(reading from the entry before the cursor would make a blocking read return at once with an entry already " +
+      "seen), so it stays a round trip per read that goes on in the cursor's millisecond.",
     "7. **Latency p99** (target ≤ 1.2× raw). The p50s are below a millisecond for every library on a quiet " +
       "machine; the p99s are young-generation GC pauses (`--trace-gc` shows 15–55 ms scavenges on this VM, in " +
       "the raw ioredis runs as well) and scheduling. effect-pulse allocates more per event, so more events wait " +
