@@ -9,10 +9,12 @@ import { type Doc, declarationDoc, fileHeader, parseComment, renderLinks, tagTex
 
 /** A package to document. */
 export interface PackageSpec {
-  /** The npm name, e.g. `@effect-pulse/core`. */
+  /** The npm name of the entry point, e.g. `@effect-pulse/core` or `@effect-pulse/core/testing`. */
   readonly name: string
-  /** Its directory, relative to the workspace root. */
+  /** The package's directory, relative to the workspace root. */
   readonly dir: string
+  /** The entry point's source, relative to `dir`: `src/index.ts`, `src/testing.ts`. */
+  readonly entry: string
   /** Where its reference goes, relative to the workspace root. */
   readonly output: string
 }
@@ -185,7 +187,8 @@ const findMissing = (root: string, namespaces: ReadonlyArray<Namespace>): Array<
   const missing: Array<string> = []
   for (const namespace of namespaces) {
     const file = path.relative(root, namespace.file)
-    if (!namespace.doc?.description) missing.push(`${file}: ${namespace.name}: no JSDoc on its export in src/index.ts`)
+    if (!namespace.doc?.description)
+      missing.push(`${file}: ${namespace.name}: no JSDoc on its export in the entry point`)
     const examples = [namespace.doc, namespace.header].flatMap((doc) => (doc ? tagTexts(doc, "example") : []))
     if (examples.length === 0) missing.push(`${file}: ${namespace.name}: no @example in the module comment`)
     for (const entry of namespace.entries) {
@@ -201,7 +204,7 @@ const findMissing = (root: string, namespaces: ReadonlyArray<Namespace>): Array<
 const compilerOptions = (root: string, packages: ReadonlyArray<PackageSpec>): ts.CompilerOptions => {
   const base = ts.readConfigFile(path.join(root, "tsconfig.base.json"), ts.sys.readFile)
   const { options } = ts.parseJsonConfigFileContent(base.config, ts.sys, root)
-  const paths = Object.fromEntries(packages.map((pkg) => [pkg.name, [path.join(root, pkg.dir, "src/index.ts")]]))
+  const paths = Object.fromEntries(packages.map((pkg) => [pkg.name, [path.join(root, pkg.dir, pkg.entry)]]))
   return {
     ...options,
     noEmit: true,
@@ -215,7 +218,7 @@ const compilerOptions = (root: string, packages: ReadonlyArray<PackageSpec>): ts
 
 /** The references of the packages, read from their sources under `root`. */
 export const generate = (root: string, packages: ReadonlyArray<PackageSpec>): ReadonlyArray<Reference> => {
-  const indexFiles = packages.map((pkg) => path.join(root, pkg.dir, "src/index.ts"))
+  const indexFiles = packages.map((pkg) => path.join(root, pkg.dir, pkg.entry))
   const program = ts.createProgram(indexFiles, compilerOptions(root, packages))
   return packages.map((pkg, i) => {
     const namespaces = readNamespaces(program, indexFiles[i]!)

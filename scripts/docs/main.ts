@@ -13,9 +13,27 @@ import { readRegions, syncReadme } from "./readme.ts"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
+// Every entry point of the published packages: each `exports` path of their package.json.
 const packages: ReadonlyArray<PackageSpec> = [
-  { name: "@effect-pulse/core", dir: "packages/core", output: "docs/api/core.md" },
-  { name: "@effect-pulse/redis-layer", dir: "packages/redis-layer", output: "docs/api/redis-layer.md" }
+  { name: "@effect-pulse/core", dir: "packages/core", entry: "src/index.ts", output: "docs/api/core.md" },
+  {
+    name: "@effect-pulse/core/testing",
+    dir: "packages/core",
+    entry: "src/testing.ts",
+    output: "docs/api/core-testing.md"
+  },
+  {
+    name: "@effect-pulse/redis-layer",
+    dir: "packages/redis-layer",
+    entry: "src/index.ts",
+    output: "docs/api/redis-layer.md"
+  },
+  {
+    name: "@effect-pulse/redis-layer/testing",
+    dir: "packages/redis-layer",
+    entry: "src/testing.ts",
+    output: "docs/api/redis-layer-testing.md"
+  }
 ]
 
 const check = process.argv.includes("--check")

@@ -5,8 +5,9 @@
  *
  * @since 0.1.0
  */
-import { writeFile } from "node:fs/promises"
+import { readFile, writeFile } from "node:fs/promises"
 import { Console, Effect } from "effect"
+import { keepClusterSection } from "./cluster.js"
 import type { JobResult } from "./jobs/types.js"
 import { loadNow, machineFacts } from "./machine.js"
 import { type Case, casesOf, type Mode, makePlan, type ScenarioId, settingsOf } from "./plan.js"
@@ -88,7 +89,7 @@ export const runBenchmarks = (options: RunOptions): Effect.Effect<string, Error>
         nodeOptions: options.nodeOptions,
         onResult
       })
-      const markdown = renderReport({
+      const rendered = renderReport({
         settings,
         command: options.command,
         machine,
@@ -103,6 +104,9 @@ export const runBenchmarks = (options: RunOptions): Effect.Effect<string, Error>
         durationMillis: Date.now() - startedAt.getTime(),
         loadAtEnd: loadNow()
       })
+      // The cluster section comes from `pnpm bench:cluster`: kept as it is.
+      const previous = yield* Effect.promise(() => readFile(options.out, "utf8").catch(() => ""))
+      const markdown = keepClusterSection(rendered, previous)
       yield* Effect.tryPromise({
         try: () => writeFile(options.out, markdown),
         catch: (error) => new Error(`could not write ${options.out}: ${error}`)

@@ -320,3 +320,48 @@ export class NotDeliveredToSink extends Schema.TaggedError<NotDeliveredToSink>()
     return `event ${this.eventId} of stream ${this.streamName} was not delivered by sink ${this.sinkName}: ${this.reason}`
   }
 }
+
+/**
+ * An inspection named a stream that does not exist in Redis (never added
+ * to, destroyed, or expired).
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@effect-pulse/core"
+ *
+ * const error = new Errors.StreamNotFound({ streamName: "orders" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StreamNotFound extends Schema.TaggedError<StreamNotFound>()("StreamNotFound", {
+  streamName: Schema.String
+}) {
+  override get message(): string {
+    return `no stream named ${this.streamName}`
+  }
+}
+
+/**
+ * An inspection named a sink that does not read the stream (no consumer
+ * group of that name on it).
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "@effect-pulse/core"
+ *
+ * const error = new Errors.SinkNotFound({ streamName: "orders", sinkName: "billing" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SinkNotFound extends Schema.TaggedError<SinkNotFound>()("SinkNotFound", {
+  streamName: Schema.String,
+  sinkName: Schema.String
+}) {
+  override get message(): string {
+    return `no sink named ${this.sinkName} on stream ${this.streamName}`
+  }
+}

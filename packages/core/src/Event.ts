@@ -16,6 +16,8 @@
  * @since 0.1.0
  */
 import { DateTime } from "effect"
+import type { Acknowledger } from "./internal/acknowledger.js"
+import { decodeUtf8 } from "./internal/utf8.js"
 
 /**
  * One stream entry as the library hands it out. `createdAt` comes from the
@@ -53,7 +55,97 @@ export interface Event {
   readonly createdAt: DateTime.Utc
 }
 
-const utf8 = new TextDecoder()
+/**
+ * The key under which an event a sink delivered holds the sink's means of
+ * acknowledging it, so that pipeline stages (`Topic.filter`, `Payload.decode`,
+ * `Sink.handle`, `Sink.ackEach`) ack through the sink that delivered it.
+ *
+ * @example
+ * ```ts
+ * import { Event } from "@effect-pulse/core"
+ *
+ * declare const event: Event.Event
+ * const fromASink = Event.AcknowledgerId in event
+ * ```
+ *
+ * @since 0.1.0
+ * @category symbols
+ */
+export const AcknowledgerId: unique symbol = Symbol.for("@effect-pulse/core/Event/Acknowledger")
+
+/**
+ * An event as a sink delivers it: an {@link Event} that also carries the
+ * sink's means of acknowledging it. `sink.events` is a stream of these, a
+ * reader's stream is not, so the types let acking stages (`Sink.handle`,
+ * `Sink.ackEach`, `Payload.decode` with `onError: "nack"` or `"deadLetter"`)
+ * take a sink's stream and refuse a reader's. A copy made with a spread
+ * (`{ ...event }`) is still a `SinkEvent`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { Event } from "@effect-pulse/core"
+ *
+ * const bill = (event: Event.SinkEvent) => Effect.log(`billing ${event.id} for sink ${event.sinkName}`)
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SinkEvent extends Event {
+  readonly sinkName: string
+  readonly [AcknowledgerId]: Acknowledger
+}
+
+/**
+ * Whether an event was delivered by a sink (and so can be acknowledged).
+ *
+ * @example
+ * ```ts
+ * import { Event } from "@effect-pulse/core"
+ *
+ * declare const event: Event.Event
+ * if (Event.isSinkEvent(event)) console.log(`delivered by the sink ${event.sinkName}`)
+ * ```
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSinkEvent = (event: Event): event is SinkEvent => AcknowledgerId in event
+
+/**
+ * What flows through a pipeline: an event, or a stage's output that keeps
+ * the event it came from (such as `Payload.Decoded`), so that later stages
+ * can still filter it by topic and acknowledge it.
+ *
+ * @example
+ * ```ts
+ * import type { Event, Payload } from "@effect-pulse/core"
+ *
+ * const carriers: ReadonlyArray<Event.Carrier> = [] as ReadonlyArray<Event.Event | Payload.Decoded<number>>
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Carrier<Ev extends Event = Event> = Ev | { readonly event: Ev }
+
+/**
+ * The event a {@link Carrier} carries.
+ *
+ * @example
+ * ```ts
+ * import { Event, type Payload } from "@effect-pulse/core"
+ *
+ * declare const decoded: Payload.Decoded<{ readonly id: number }>
+ * const id = Event.eventOf(decoded).id
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const eventOf = <Ev extends Event>(carrier: Carrier<Ev>): Ev =>
+  "event" in carrier ? carrier.event : (carrier as Ev)
 
 /**
  * The payload decoded as UTF-8 (invalid sequences become U+FFFD).
@@ -69,7 +161,7 @@ const utf8 = new TextDecoder()
  * @since 0.1.0
  * @category accessors
  */
-export const text = (event: Event): string => utf8.decode(event.payload)
+export const text = (event: Event): string => decodeUtf8(event.payload)
 
 /**
  * The creation time encoded in an entry ID (its milliseconds part).

@@ -7,7 +7,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { EventStream, InMemoryRedis } from "@effect-pulse/core"
+ * import { EventStream } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const orders = yield* EventStream.make("orders", { maxLen: 10_000 })
@@ -20,18 +21,20 @@
  */
 import type { Duration, Scope } from "effect"
 import { Effect, Metric } from "effect"
-import type { InvalidTopicPattern, RedisError } from "./Errors.js"
+import type { RedisError } from "./Errors.js"
 import { InvalidName, InvalidOption, PartiallyAdded, PayloadTooLarge } from "./Errors.js"
-import { notifyDestroyed } from "./internal/destroyWatch.js"
+import * as Inspect from "./Inspect.js"
+import { destroyingKey, notifyDestroyed } from "./internal/destroyWatch.js"
 import { toFields } from "./internal/entries.js"
 import { streamKey } from "./internal/keys.js"
 import { eventsAdded, forStream } from "./internal/metrics.js"
 import { chunkBatch, maxPayloadSizeLimit, payloadSize } from "./internal/payloadSize.js"
+import * as SinkRegistry from "./internal/sinkRegistry.js"
 import {
-  isEntryId,
   loneSurrogateIndex,
   show,
   validateDuration,
+  validateEntryIds,
   validateInteger,
   validateName
 } from "./internal/validation.js"
@@ -47,7 +50,8 @@ const noStackTrace = { captureStackTrace: false } as const
 /**
  * Stream options. `maxLen` (default 1000) bounds the stream: every add trims
  * it to about that many events (Redis's approximate `MAXLEN ~`, which trims
- * whole internal nodes and so may keep up to ~100 more). `ttl` expires the
+ * whole internal nodes and so may keep up to ~100 more); 0 leaves it
+ * untrimmed, as in Go Pulse. `ttl` expires the
  * stream key a fixed time after it was created; `slidingTtl` expires it that
  * long after the last add. They exclude each other. `maxPayloadSize` (bytes,
  * default 1 MiB as in NATS and Kafka, at most 512 MiB, Redis's largest
@@ -136,8 +140,14 @@ export interface EventStream {
   readonly name: string
   /** Its Redis key, `pulse:stream:<name>`. */
   readonly key: string
-  /** The approximate maximum number of events kept. */
+  /** The approximate maximum number of events kept; 0 when the stream is not trimmed. */
   readonly maxLen: number
+  /**
+   * The stream key's expiry, in milliseconds: after its creation (`ttl`,
+   * `sliding: false`) or after the last add (`slidingTtl`, `sliding: true`);
+   * undefined when it has none.
+   */
+  readonly ttl: { readonly millis: number; readonly sliding: boolean } | undefined
   /** The largest payload an add accepts, in bytes. */
   readonly maxPayloadSize: number
   /**
@@ -176,14 +186,17 @@ export interface EventStream {
    */
   readonly remove: (...ids: ReadonlyArray<string>) => Effect.Effect<number, InvalidOption | RedisError>
   /**
-   * Deletes the stream and every event in it, with its consumer groups. The
-   * sinks opened on this `EventStream` then end with `StreamDestroyed`.
+   * Deletes the stream and every event in it, with its consumer groups, and
+   * then destroys its sinks map as Go Pulse's `Destroy` does (published, so
+   * that Go processes see it). The sinks opened on this `EventStream` then
+   * end with `StreamDestroyed`. The sinks' keep-alive and lease keys stay,
+   * as in Go Pulse (they belong to sinks, which may read other streams; see
+   * `Sink.keys`), and so do the stream's dead letters, until deleted with
+   * `DeadLetter.destroy`.
    */
   readonly destroy: Effect.Effect<void, RedisError>
   /** A new reader of this stream, open until the scope closes. */
-  readonly reader: (
-    options?: Reader.Options
-  ) => Effect.Effect<Reader.Reader, InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope>
+  readonly reader: (options?: Reader.Options) => Effect.Effect<Reader.Reader, InvalidOption | RedisError, Scope.Scope>
   /**
    * A new consumer of the sink (consumer group) `name` on this stream, open
    * until the scope closes. The group is created at the `start` position if
@@ -192,8 +205,32 @@ export interface EventStream {
   readonly sink: (
     name: string,
     options?: Sink.Options
-  ) => Effect.Effect<Sink.Sink, InvalidName | InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope>
+  ) => Effect.Effect<Sink.Sink, InvalidName | InvalidOption | RedisError, Scope.Scope>
 }
+
+/**
+ * The Redis keys of the stream named `name`: the stream itself and its
+ * sinks map (Go Pulse's replicated map `stream:<name>:sinks`, which lists
+ * the consumers of each sink reading it). `destroy` deletes the first and
+ * empties the second the way Go Pulse does (it keeps the map's revision);
+ * delete both, with the dead letters (`DeadLetter.destroy`), to remove every
+ * trace of a stream no process uses any more.
+ *
+ * @example
+ * ```ts
+ * import { EventStream } from "@effect-pulse/core"
+ *
+ * const { stream, sinks } = EventStream.keys("orders")
+ * // "pulse:stream:orders", "map:stream:orders:sinks:content"
+ * ```
+ *
+ * @since 0.1.0
+ * @category keys
+ */
+export const keys = (name: string): { readonly stream: string; readonly sinks: string } => ({
+  stream: streamKey(name),
+  sinks: SinkRegistry.sinksMap(name).contentKey
+})
 
 /**
  * The stream named `name`. Nothing is written to Redis until the first add;
@@ -202,7 +239,8 @@ export interface EventStream {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { EventStream, InMemoryRedis } from "@effect-pulse/core"
+ * import { EventStream } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const orders = EventStream.make("orders", { maxLen: 10_000, ttl: "7 days" }).pipe(
  *   Effect.provide(InMemoryRedis.layer)
@@ -217,7 +255,7 @@ export const make = Effect.fnUntraced(function* (
   options?: Options
 ): Effect.fn.Return<EventStream, InvalidName | InvalidOption, RedisClient> {
   yield* validateName("stream", name)
-  const maxLen = yield* validateInteger("maxLen", options?.maxLen ?? 1000, 1)
+  const maxLen = yield* validateInteger("maxLen", options?.maxLen ?? 1000, 0)
   if (options?.ttl !== undefined && options.slidingTtl !== undefined) {
     return yield* new InvalidOption({ option: "ttl", message: "ttl and slidingTtl exclude each other: choose one" })
   }
@@ -232,7 +270,8 @@ export const make = Effect.fnUntraced(function* (
   )
   const redis = yield* RedisClient
   const key = streamKey(name)
-  const trim = { maxLen, approximate: true }
+  // 0 leaves the stream untrimmed, as in Go Pulse (which sends MAXLEN only above 0).
+  const trim = maxLen === 0 ? undefined : { maxLen, approximate: true }
   const addedCounter = forStream(eventsAdded, name)
 
   // `ttl` is set once, on a key without expiry (`NX`): the add that created
@@ -315,30 +354,57 @@ export const make = Effect.fnUntraced(function* (
       return ids as ReadonlyArray<string>
     }).pipe(Effect.withSpan("EventStream.addAll", { attributes: { stream: name, count: events.length } }, noStackTrace))
 
-  const remove = (...ids: ReadonlyArray<string>) => {
-    const malformed = ids.find((id) => !isEntryId(id))
-    if (malformed !== undefined) {
-      return Effect.fail(
-        new InvalidOption({ option: "ids", message: `not an entry ID: ${JSON.stringify(malformed)}; nothing removed` })
-      )
-    }
-    return ids.length === 0 ? Effect.succeed(0) : redis.xdel(key, ids)
-  }
+  const remove = (...ids: ReadonlyArray<string>) =>
+    Effect.andThen(validateEntryIds("ids", ids), ids.length === 0 ? Effect.succeed(0) : redis.xdel(key, ids)).pipe(
+      Effect.withSpan("EventStream.remove", { attributes: { stream: name, ids } })
+    )
 
   const stream: EventStream = {
     name,
     key,
     maxLen,
+    ttl:
+      ttlMillis !== undefined
+        ? { millis: ttlMillis, sliding: false }
+        : slidingTtlMillis !== undefined
+          ? { millis: slidingTtlMillis, sliding: true }
+          : undefined,
     maxPayloadSize,
     add,
     addAll,
     remove,
-    destroy: Effect.andThen(
-      redis.del([key]),
-      Effect.suspend(() => notifyDestroyed(stream, name))
-    ),
-    reader: (readerOptions) => Reader.make(redis, stream, readerOptions),
-    sink: (sinkName, sinkOptions) => Sink.make(redis, stream, sinkName, sinkOptions)
+    destroy: destroyingKey(
+      key,
+      redis
+        .del([key])
+        .pipe(
+          Effect.andThen(SinkRegistry.destroy(redis, name)),
+          Effect.andThen(Effect.suspend(() => notifyDestroyed(stream, name)))
+        )
+    ).pipe(Effect.withSpan("EventStream.destroy", { attributes: { stream: name } })),
+    // The reader or sink uses the RedisClient this stream was made with.
+    reader: (readerOptions) => Reader.make(stream, readerOptions).pipe(Effect.provideService(RedisClient, redis)),
+    sink: (sinkName, sinkOptions) =>
+      Sink.make(stream, sinkName, sinkOptions).pipe(Effect.provideService(RedisClient, redis))
   }
   return stream
 })
+
+/**
+ * What the stream named `name` holds and who reads it: its length, first
+ * and last entries, TTL, sinks (lag, pending, consumers) and dead letters.
+ * The same as `Inspect.stream`; fails with `StreamNotFound` when the stream
+ * does not exist.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { EventStream } from "@effect-pulse/core"
+ *
+ * const length = Effect.map(EventStream.info("orders"), (info) => info.length)
+ * ```
+ *
+ * @since 0.1.0
+ * @category inspecting
+ */
+export const info = Inspect.stream

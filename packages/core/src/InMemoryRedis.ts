@@ -28,7 +28,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* RedisClient.RedisClient
@@ -42,9 +43,11 @@
 import { Effect, Layer, type Scope } from "effect"
 import { RedisConnectionError } from "./Errors.js"
 import { connectionClosed, type ReadOutcome } from "./internal/inMemory/blocking.js"
+import { runScript } from "./internal/inMemory/goPulseScripts.js"
 import * as Groups from "./internal/inMemory/groupCommands.js"
 import { formatId } from "./internal/inMemory/ids.js"
 import * as Reads from "./internal/inMemory/reads.js"
+import * as Scan from "./internal/inMemory/scan.js"
 import { entryReply, Store } from "./internal/inMemory/store.js"
 import * as Streams from "./internal/inMemory/streamCommands.js"
 import * as RedisClient from "./RedisClient.js"
@@ -66,7 +69,7 @@ const nothing = Effect.succeed([])
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* InMemoryRedis.make
@@ -174,13 +177,11 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
     xgroupDestroy: (key, group) => run("XGROUP", (now) => Groups.xgroupDestroy(store, key, group, now)),
     xgroupCreateConsumer: (key, group, consumer) =>
       run("XGROUP", (now) => Groups.xgroupCreateConsumer(store, key, group, consumer, now)),
-    xgroupDelConsumer: (key, group, consumer) =>
-      run("XGROUP", (now) => Groups.xgroupDelConsumer(store, key, group, consumer, now)),
     xgroupDelConsumerIfNoPending: (key, group, consumer) =>
       run("XGROUP", (now) => Groups.xgroupDelConsumerIfNoPending(store, key, group, consumer, now)),
-    xgroupSetId: (key, group, id) => run("XGROUP", (now) => Groups.xgroupSetId(store, key, group, id, now)),
     xinfoGroups: (key) => run("XINFO", (now) => Groups.xinfoGroups(store, key, now)),
     xinfoConsumers: (key, group) => run("XINFO", (now) => Groups.xinfoConsumers(store, key, group, now)),
+    scan: (cursor, options) => run("SCAN", (now) => Scan.scan(keyspace, cursor, options, now)),
     del: (keys) => (keys.length === 0 ? zero : run("DEL", (now) => keyspace.del(keys, now))),
     exists: (keys) => (keys.length === 0 ? zero : run("EXISTS", (now) => keyspace.exists(keys, now))),
     pexpire: (key, millis, condition) => run("PEXPIRE", (now) => keyspace.pexpire(key, millis, condition, now)),
@@ -192,6 +193,7 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
     hset: (key, field, value) => run("HSET", (now) => keyspace.hset(key, field, value, now)),
     hgetall: (key) => run("HGETALL", (now) => keyspace.hgetall(key, now)),
     hdel: (key, fields) => (fields.length === 0 ? zero : run("HDEL", (now) => keyspace.hdel(key, fields, now))),
+    runScript: (name, keys, args) => run("EVALSHA", (now) => runScript(keyspace, name, keys, args, now)),
     blockingConnection
   })
 })
@@ -203,7 +205,8 @@ export const make: Effect.Effect<RedisClient.Service, never, Scope.Scope> = Effe
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* RedisClient.RedisClient

@@ -9,35 +9,38 @@
  * @example
  * ```ts
  * import { Effect, Stream } from "effect"
- * import { Event, EventStream, InMemoryRedis, StartAt } from "@effect-pulse/core"
+ * import { Event, EventStream, StartAt } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const orders = yield* EventStream.make("orders")
  *   yield* orders.add("created", '{"id":1}')
  *   const reader = yield* orders.reader({ start: StartAt.oldest })
- *   const [event] = yield* reader.events.pipe(Stream.take(1), Stream.runCollect)
- *   yield* Effect.log(event.eventName, Event.text(event))
+ *   yield* reader.events.pipe(
+ *     Stream.take(1),
+ *     Stream.runForEach((event) => Effect.log(event.eventName, Event.text(event)))
+ *   )
  * }).pipe(Effect.scoped, Effect.provide(InMemoryRedis.layer))
  * ```
  *
  * @since 0.1.0
  */
-import type { Stream } from "effect"
+import type { Duration, Stream } from "effect"
 import { Effect, Exit, Metric, Scope } from "effect"
-import type { InvalidOption, InvalidTopicPattern, RedisError } from "./Errors.js"
+import type { InvalidOption, RedisError } from "./Errors.js"
 import { ReaderClosed } from "./Errors.js"
 import type { Event } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
-import { toEvent } from "./internal/entries.js"
+import { countEntries, toEvent } from "./internal/entries.js"
 import { eventsRead, forStream } from "./internal/metrics.js"
 import * as Poller from "./internal/poller.js"
-import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
 import { startCursor } from "./internal/startCursor.js"
 import * as Subscribers from "./internal/subscribers.js"
 import { makeWatch, type WatchedStream } from "./internal/vanishedStreams.js"
-import type { Service as RedisService } from "./RedisClient.js"
+import { RedisClient } from "./RedisClient.js"
 import * as StartAt from "./StartAt.js"
+import type * as Topic from "./Topic.js"
 
 /**
  * How a reader's streams fail. Lost connections and reads Redis cuts short
@@ -75,7 +78,18 @@ export type ReaderError = RedisError
  * @since 0.1.0
  * @category models
  */
-export interface Options extends ReadOptions {}
+export interface Options {
+  /** Where reading starts; `StartAt.newest` by default (resolved when the reader or sink is created). */
+  readonly start?: StartAt.StartAt | undefined
+  /** How long one poll waits on Redis for new events; 5 seconds by default, `0` waits forever. */
+  readonly blockDuration?: Duration.Input | undefined
+  /** The most events read from each stream in one poll; 1000 by default. */
+  readonly maxPolled?: number | undefined
+  /** The most events held in memory per consumer stream; polling pauses while it is full. 1000 by default. */
+  readonly bufferSize?: number | undefined
+  /** Which topics to deliver: a `Topic` matcher, a string (exact topic) or a `RegExp`; every topic by default. */
+  readonly topic?: Topic.Input | undefined
+}
 
 /**
  * A stream reader.
@@ -146,30 +160,31 @@ interface StreamState extends WatchedStream {
 }
 
 /**
- * Creates a reader of `stream`; used by `EventStream.reader`.
+ * Creates a reader of `stream`, open until the scope closes; what
+ * `stream.reader` does.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { EventStream, Reader, RedisClient } from "@effect-pulse/core"
+ * import { EventStream, Reader, StartAt } from "@effect-pulse/core"
  *
  * const program = Effect.gen(function*() {
- *   const redis = yield* RedisClient.RedisClient
  *   const orders = yield* EventStream.make("orders")
- *   return yield* Reader.make(redis, orders, {})
+ *   return yield* Reader.make(orders, { start: StartAt.oldest })
  * })
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fnUntraced(function* (
-  redis: RedisService,
+export const make = Effect.fn("Reader.make")(function* (
   stream: Pick<EventStream, "name" | "key">,
   options?: Options
-): Effect.fn.Return<Reader, InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope> {
+): Effect.fn.Return<Reader, InvalidOption | RedisError, RedisClient | Scope.Scope> {
+  const redis = yield* RedisClient
   const resolved = yield* resolveReadOptions(options)
   const readerId = crypto.randomUUID().slice(0, 8)
+  yield* Effect.annotateCurrentSpan({ stream: stream.name, reader: readerId })
   const streams = new Map<string, StreamState>()
   streams.set(stream.key, {
     name: stream.name,
@@ -199,6 +214,14 @@ export const make = Effect.fnUntraced(function* (
           polled.map(([key, state]) => ({ key, id: state.cursor })),
           { count, blockMillis: resolved.blockMillis }
         )
+      ).pipe(
+        Effect.tap((reads) => Effect.annotateCurrentSpan("events", countEntries(reads))),
+        // Each poll is a trace of its own: the reader outlives whatever created it.
+        Effect.withSpan("Reader.read", {
+          root: true,
+          kind: "consumer",
+          attributes: { ...annotations, streams: polled.length }
+        })
       ),
     handle: (reads) =>
       Effect.forEach(

@@ -10,7 +10,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const redis = yield* RedisClient.RedisClient
@@ -330,13 +331,23 @@ export interface AutoClaimResult {
 }
 
 /**
- * One consumer group, as `XINFO GROUPS` reports it.
+ * One consumer group, as `XINFO GROUPS` reports it. `entriesRead` (how many
+ * of the stream's entries the group has read) and `lag` (how many it has
+ * not read yet) are Redis 7's; `null` when Redis cannot tell, as after
+ * `XDEL`s past the group's position.
  *
  * @example
  * ```ts
  * import type { RedisClient } from "@effect-pulse/core"
  *
- * const group: RedisClient.GroupInfo = { name: "billing", consumers: 2, pending: 0, lastDeliveredId: "0-0" }
+ * const group: RedisClient.GroupInfo = {
+ *   name: "billing",
+ *   consumers: 2,
+ *   pending: 0,
+ *   lastDeliveredId: "0-0",
+ *   entriesRead: null,
+ *   lag: 0
+ * }
  * ```
  *
  * @since 0.1.0
@@ -347,6 +358,8 @@ export interface GroupInfo {
   readonly consumers: number
   readonly pending: number
   readonly lastDeliveredId: string
+  readonly entriesRead: number | null
+  readonly lag: number | null
 }
 
 /**
@@ -375,7 +388,7 @@ export interface ConsumerInfo {
  * ```ts
  * import type { RedisClient } from "@effect-pulse/core"
  *
- * const info: RedisClient.StreamInfo = { length: 0, lastGeneratedId: "0-0", groups: 0 }
+ * const info: RedisClient.StreamInfo = { length: 0, lastGeneratedId: "0-0", entriesAdded: 0, groups: 0 }
  * ```
  *
  * @since 0.1.0
@@ -384,7 +397,49 @@ export interface ConsumerInfo {
 export interface StreamInfo {
   readonly length: number
   readonly lastGeneratedId: string
+  /** Every entry ever added to the stream, trimmed and deleted ones included (Redis 7). */
+  readonly entriesAdded: number
   readonly groups: number
+}
+
+/**
+ * Options of `SCAN`: a glob `match`, a `count` hint, and a `type` (`stream`,
+ * `hash`, `string`, ...).
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const streams: RedisClient.ScanOptions = { match: "pulse:stream:*", count: 500, type: "stream" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScanOptions {
+  readonly match?: string | undefined
+  readonly count?: number | undefined
+  readonly type?: string | undefined
+}
+
+/**
+ * One step of a `SCAN`: the cursor of the next step (`"0"` when the scan is
+ * complete) and the keys this step found. A key present for the whole scan
+ * is returned at least once; one may be returned more than once.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const done: RedisClient.ScanPage = { cursor: "0", keys: ["pulse:stream:orders"] }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScanPage {
+  readonly cursor: string
+  readonly keys: ReadonlyArray<string>
 }
 
 /**
@@ -423,6 +478,60 @@ export interface SetOptions {
  * @category models
  */
 export type ExpireCondition = "NX" | "XX" | "GT" | "LT"
+
+/**
+ * The replies of the Lua scripts that `runScript` runs, by script name. They
+ * are Go Pulse v1.6.5's own scripts, byte for byte (so that Redis caches one
+ * copy under one SHA for both libraries), and their replies are Redis's
+ * (`null` for nil, integers as numbers, bulk strings as text):
+ *
+ * - `mapSet`, `mapDelete`, `mapAppend`, `mapRemove`, `mapDestroy`: Go Pulse's
+ *   replicated map (`rmap`) `Set`, `Delete`, `AppendValues`, `RemoveValues`
+ *   and `Destroy`. `KEYS` are the map's content hash and its updates channel;
+ *   `ARGV` starts with the map key (then the value, or the items). Each write
+ *   bumps the hash's `=rev` field, sets `=kind`, and publishes the change.
+ *   `mapSet` answers `[existed, previous ("" when none), revision]`,
+ *   `mapDelete` the previous value, `mapAppend` the new JSON list,
+ *   `mapRemove` `[remaining JSON list ("" when none is left) or the
+ *   unchanged value, removed]`.
+ * - `leaseAcquire`: the claim-check lease of Go Pulse's sinks. `KEYS[1]` is
+ *   the lease, `ARGV` its new expiry (epoch ms), the current time (epoch ms)
+ *   and its duration (ms): takes the lease when it is missing or has expired,
+ *   answering 1, else 0.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const taken: RedisClient.ScriptReplies["leaseAcquire"] = 1
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScriptReplies {
+  readonly mapSet: readonly [existed: number, previous: string, revision: string]
+  readonly mapDelete: string | null
+  readonly mapAppend: string | null
+  readonly mapRemove: readonly [value: string | null, removed: number]
+  readonly mapDestroy: null
+  readonly leaseAcquire: number
+}
+
+/**
+ * The name of a script `runScript` knows.
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const name: RedisClient.ScriptName = "mapSet"
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ScriptName = keyof ScriptReplies
 
 /**
  * A connection reserved for blocking reads, so that a read waiting on Redis
@@ -499,7 +608,7 @@ export interface Service {
     end: string,
     count?: number
   ) => Effect.Effect<ReadonlyArray<StreamEntry>, RedisError>
-  /** `XREVRANGE key end start [COUNT n]`. */
+  /** `XREVRANGE key end start [COUNT n]`: entries from `end` down to `start`, newest first. */
   readonly xrevrange: (
     key: string,
     end: string,
@@ -575,8 +684,6 @@ export interface Service {
   readonly xgroupDestroy: (key: string, group: string) => Effect.Effect<boolean, RedisError>
   /** `XGROUP CREATECONSUMER`; whether the consumer was created (false if it existed). */
   readonly xgroupCreateConsumer: (key: string, group: string, consumer: string) => Effect.Effect<boolean, RedisError>
-  /** `XGROUP DELCONSUMER`; the number of pending entries the consumer had (they are dropped). */
-  readonly xgroupDelConsumer: (key: string, group: string, consumer: string) => Effect.Effect<number, RedisError>
   /**
    * Deletes a consumer only if it has no pending entries, atomically (plain
    * `XGROUP DELCONSUMER` drops the pending entries with the consumer);
@@ -588,12 +695,16 @@ export interface Service {
     group: string,
     consumer: string
   ) => Effect.Effect<boolean, RedisError>
-  /** `XGROUP SETID key group id`. */
-  readonly xgroupSetId: (key: string, group: string, id: string) => Effect.Effect<void, RedisError>
   /** `XINFO GROUPS`. */
   readonly xinfoGroups: (key: string) => Effect.Effect<ReadonlyArray<GroupInfo>, RedisError>
   /** `XINFO CONSUMERS`. */
   readonly xinfoConsumers: (key: string, group: string) => Effect.Effect<ReadonlyArray<ConsumerInfo>, RedisError>
+  /**
+   * `SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]`: one step of a walk
+   * over the keyspace that never blocks the server as `KEYS` would. Start at
+   * `"0"`; the walk is over when the returned cursor is `"0"`.
+   */
+  readonly scan: (cursor: string, options?: ScanOptions) => Effect.Effect<ScanPage, RedisError>
   /** `DEL`; the number of keys removed. */
   readonly del: (keys: ReadonlyArray<string>) => Effect.Effect<number, RedisError>
   /** `EXISTS`; how many of the keys exist. */
@@ -619,6 +730,17 @@ export interface Service {
   /** `HDEL`; the number of fields removed. */
   readonly hdel: (key: string, fields: ReadonlyArray<string>) => Effect.Effect<number, RedisError>
   /**
+   * Runs one of the known Lua scripts (see `ScriptReplies`) atomically, with
+   * `EVALSHA` (falling back to `EVAL`); failures report the command as
+   * `EVALSHA`. A script that fails half way keeps the writes it made, as in
+   * Redis.
+   */
+  readonly runScript: <Name extends ScriptName>(
+    name: Name,
+    keys: ReadonlyArray<string>,
+    args: ReadonlyArray<string>
+  ) => Effect.Effect<ScriptReplies[Name], RedisError>
+  /**
    * A dedicated connection for blocking reads, released (and any read on it
    * aborted) when the scope closes.
    */
@@ -631,7 +753,8 @@ export interface Service {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const length = Effect.gen(function*() {
  *   const redis = yield* RedisClient.RedisClient

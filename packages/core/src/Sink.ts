@@ -10,7 +10,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Event, EventStream, InMemoryRedis, StartAt } from "@effect-pulse/core"
+ * import { Event, EventStream, StartAt } from "@effect-pulse/core"
+ * import { InMemoryRedis } from "@effect-pulse/core/testing"
  *
  * const program = Effect.gen(function*() {
  *   const orders = yield* EventStream.make("orders")
@@ -23,36 +24,35 @@
  * @since 0.1.0
  */
 import type { Duration } from "effect"
-import { Effect, Exit, Metric, Queue, Schedule, Scope, type Stream } from "effect"
-import type {
-  InvalidName,
-  InvalidOption,
-  InvalidTopicPattern,
-  NotDeliveredToSink,
-  RedisError,
-  SinkClosed
-} from "./Errors.js"
-import { StreamDestroyed } from "./Errors.js"
-import type { Event } from "./Event.js"
+import { Effect, Exit, Queue, Scope, Stream } from "effect"
+import { dual } from "effect/Function"
+import type { InvalidName, InvalidOption, NotDeliveredToSink, RedisError, SinkClosed } from "./Errors.js"
+import type { Carrier, Event, SinkEvent } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
-import { onDestroyed } from "./internal/destroyWatch.js"
-import { sinkKeepAliveKey, sinkLeaseKey, streamKey } from "./internal/keys.js"
+import type { Acknowledger } from "./internal/acknowledger.js"
+import type { AckBatching } from "./internal/ackQueue.js"
+import { goKeepAliveMapName, goSinkLeaseKey } from "./internal/keys.js"
 import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
+import { replicatedMap } from "./internal/replicatedMap.js"
 import { retryWhileDisconnected } from "./internal/retry.js"
+import * as SinkAcks from "./internal/sinkAcks.js"
+import * as SinkBackground from "./internal/sinkBackground.js"
+import { claimCheck } from "./internal/sinkClaimCheck.js"
 import * as SinkClaims from "./internal/sinkClaims.js"
-import * as SinkGroups from "./internal/sinkGroups.js"
+import * as SinkConsumers from "./internal/sinkConsumers.js"
+import { joinGroup } from "./internal/sinkGroups.js"
 import { makeGuards } from "./internal/sinkGuards.js"
 import * as SinkLease from "./internal/sinkLease.js"
-import { claimCheck, makeHeartbeat } from "./internal/sinkMaintenance.js"
 import * as SinkPoll from "./internal/sinkPoll.js"
 import * as SinkProcess from "./internal/sinkProcess.js"
-import type { SinkStream } from "./internal/sinkState.js"
+import * as SinkStages from "./internal/sinkStages.js"
 import * as SinkState from "./internal/sinkState.js"
+import * as SinkStreams from "./internal/sinkStreams.js"
 import * as Subscribers from "./internal/subscribers.js"
 import { validateDuration, validateInteger, validateName } from "./internal/validation.js"
-import type { Service as RedisService } from "./RedisClient.js"
-import * as StartAt from "./StartAt.js"
+import { RedisClient } from "./RedisClient.js"
+import type * as StartAt from "./StartAt.js"
 
 /**
  * How a sink's streams fail: a command Redis refuses, or `StreamDestroyed`
@@ -118,10 +118,14 @@ export interface Sink {
   readonly name: string
   /** This consumer's name in the group. It changes if the consumer was declared stale and rejoined. */
   readonly consumer: string
-  /** The events delivered to this consumer; runs share them as for readers. Ack each one. */
-  readonly events: Stream.Stream<Event, SinkError>
+  /**
+   * The events delivered to this consumer; runs share them as for readers.
+   * Ack each one, with `ack` or with the pipeline stages (`handle`,
+   * `ackEach`, `Topic.filter`, `Payload.decode`).
+   */
+  readonly events: Stream.Stream<SinkEvent, SinkError>
   /** A further stream with a copy of every event delivered after this call, until the scope closes. */
-  readonly subscribe: Effect.Effect<Stream.Stream<Event, SinkError>, never, Scope.Scope>
+  readonly subscribe: Effect.Effect<Stream.Stream<SinkEvent, SinkError>, never, Scope.Scope>
   /**
    * Acknowledges an event: it will not be delivered again. Fails with
    * `SinkClosed` once the sink is closed, and with `NotDeliveredToSink` for
@@ -142,12 +146,14 @@ export interface Sink {
    * handler fails or dies. Handler failures are logged and never stop the
    * sink. `concurrency` (default 1) events are handled at once. Fails with
    * `SinkClosed` when called on a closed sink (and `InvalidOption` for a
-   * `concurrency` that is not a positive integer); a `process` running when the
-   * sink closes returns once the acks of the handled events went out.
+   * `concurrency`, `batchSize` or `within` out of range); a `process` running when the
+   * sink closes returns once the acks of the handled events went out. It is
+   * the pipeline `events.pipe(Sink.handle(handler, options), Stream.runDrain)`,
+   * pulling whatever the sink buffered at each pull.
    */
   readonly process: <X, E, R>(
-    handler: (event: Event) => Effect.Effect<X, E, R>,
-    options?: { readonly concurrency?: number | undefined }
+    handler: (event: SinkEvent) => Effect.Effect<X, E, R>,
+    options?: HandleOptions
   ) => Effect.Effect<void, SinkError | SinkClosed | InvalidOption, R>
   /**
    * Reads one more stream with this sink (creating its consumer group if
@@ -171,9 +177,13 @@ export interface Sink {
 }
 
 /**
- * The Redis keys a sink writes besides its consumer groups: the consumers'
- * keep-alive hash and the claim-check lease. Delete them (with the streams)
- * to remove every trace of a sink.
+ * The Redis keys a sink writes besides its consumer groups, shared with Go
+ * Pulse's consumers of the same sink: the hash of the consumers' keep-alive
+ * (Go's replicated map `sink:<sink>:keepalive`, with its updates channel)
+ * and the claim-check lease. The sinks map of each stream
+ * (`map:stream:<stream>:sinks:content`) goes with the stream's `destroy`.
+ * Delete these, when no consumer of the sink runs, to remove every trace of
+ * a sink.
  *
  * @example
  * ```ts
@@ -191,239 +201,274 @@ export interface Sink {
  * @since 0.1.0
  * @category keys
  */
-export const keys = (name: string): { readonly keepAlive: string; readonly lease: string } => ({
-  keepAlive: sinkKeepAliveKey(name),
-  lease: sinkLeaseKey(name)
+export const keys = (
+  name: string
+): { readonly keepAlive: string; readonly keepAliveUpdates: string; readonly lease: string } => {
+  const keepAlive = replicatedMap(goKeepAliveMapName(name))
+  return { keepAlive: keepAlive.contentKey, keepAliveUpdates: keepAlive.updatesChannel, lease: goSinkLeaseKey(name) }
+}
+
+const resolveOptions = Effect.fnUntraced(function* (name: string, options: Options | undefined) {
+  yield* validateName("sink", name)
+  const read = yield* resolveReadOptions(options)
+  const graceMillis = yield* validateDuration("ackGracePeriod", options?.ackGracePeriod ?? "20 seconds", 1)
+  const maxDeliveries =
+    options?.maxDeliveries === undefined ? undefined : yield* validateInteger("maxDeliveries", options.maxDeliveries, 1)
+  // Often enough that a requeue comes soon after the grace period ends.
+  const checkIntervalMillis = Math.max(10, Math.min(Math.floor(graceMillis / 4), 5000))
+  return { read, graceMillis, maxDeliveries, checkIntervalMillis, noAck: options?.noAck ?? false }
 })
 
 /**
- * Creates a sink named `name` on `stream`; used by `EventStream.sink`.
+ * Creates a consumer of the sink `name` on `stream`, open until the scope
+ * closes; what `stream.sink` does.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { EventStream, RedisClient, Sink } from "@effect-pulse/core"
+ * import { EventStream, Sink, StartAt } from "@effect-pulse/core"
  *
  * const program = Effect.gen(function*() {
- *   const redis = yield* RedisClient.RedisClient
  *   const orders = yield* EventStream.make("orders")
- *   return yield* Sink.make(redis, orders, "billing", {})
+ *   return yield* Sink.make(orders, "billing", { start: StartAt.oldest })
  * })
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fnUntraced(function* (
-  redis: RedisService,
+export const make = Effect.fn("Sink.make")(function* (
   stream: EventStream,
   name: string,
   options?: Options
-): Effect.fn.Return<Sink, InvalidName | InvalidOption | InvalidTopicPattern | RedisError, Scope.Scope> {
-  yield* validateName("sink", name)
-  const read = yield* resolveReadOptions(options)
-  const graceMillis = yield* validateDuration("ackGracePeriod", options?.ackGracePeriod ?? "20 seconds", 1)
-  const maxDeliveries =
-    options?.maxDeliveries === undefined ? undefined : yield* validateInteger("maxDeliveries", options.maxDeliveries, 1)
-
+): Effect.fn.Return<Sink, InvalidName | InvalidOption | RedisError, RedisClient | Scope.Scope> {
+  const redis = yield* RedisClient
+  const { read, ...settings } = yield* resolveOptions(name, options)
   const subscribers = yield* Subscribers.make<SinkError>(read.bufferSize)
+  // Lent to every event the sink delivers, for the pipeline stages; `acks` is made once the state exists.
+  const acknowledger: Acknowledger = {
+    ackAll: (events) => acks.ackAll(events),
+    nack: (event) => acks.nack(event),
+    deadLetter: (event, reason) => acks.deadLetter(event, reason)
+  }
   const state = SinkState.makeState({
+    ...settings,
     redis,
     name,
     consumer: SinkState.newConsumerName(),
     streams: new Map(),
-    graceMillis,
-    // Often enough that a requeue comes soon after the grace period ends.
-    checkIntervalMillis: Math.max(10, Math.min(Math.floor(graceMillis / 4), 5000)),
-    maxDeliveries,
-    noAck: options?.noAck ?? false,
     topic: read.topic,
     subscribers,
-    handedBack: yield* Queue.unbounded<SinkStream>()
+    acknowledger,
+    handedBack: yield* Queue.unbounded<SinkState.SinkStream>()
   })
-  const lease = SinkLease.make(redis, name, state.checkIntervalMillis, () => state.consumer)
-  const first = SinkState.makeSinkStream(name, stream.name, SinkState.groupStartId(read.start))
-  yield* SinkGroups.joinGroup(state, first, first.startId, { mkStream: true })
-  state.streams.set(first.key, first)
-  const heartbeat = makeHeartbeat(state)
+  const acks = SinkAcks.make(state)
+  // Beat before joining: Go Pulse deletes a group consumer without a keep-alive entry at once.
+  const heartbeat = SinkConsumers.makeHeartbeat(state)
   yield* heartbeat
+  const first = SinkStreams.sinkStreamOf(name, stream, read.start)
+  yield* joinGroup(state, first, first.startId, { mkStream: true })
+  state.streams.set(first.key, first)
 
-  const parentScope = yield* Effect.scope
-  const scope = yield* Scope.fork(parentScope, "sequential")
+  const scope = yield* Scope.fork(yield* Effect.scope, "sequential")
   let closed = false
   const annotations = { stream: stream.name, sink: name, consumer: state.consumer }
-  const guards = makeGuards({
-    name,
-    consumer: () => state.consumer,
+  yield* Effect.annotateCurrentSpan(annotations)
+  const guards = makeGuards({ name, consumer: () => state.consumer, isClosed: () => closed, streamKeys: state.streams })
+  const background = SinkBackground.make(scope, subscribers, annotations)
+  const poller = SinkPoll.make(state, { ...read, annotations, inBackground: background.fork })
+  const streams = SinkStreams.make(state, {
+    start: read.start,
+    poller,
     isClosed: () => closed,
-    streamKeys: state.streams
+    ensureOpen: guards.ensureOpen("addStream")
   })
-
-  // Only a destroy through the library, on an EventStream this sink reads, ends it.
-  const unwatch = new Map<string, () => void>()
-  const watchDestroy = (watched: EventStream) =>
-    unwatch.set(
-      watched.key,
-      onDestroyed(watched, (streamName) => subscribers.fail(new StreamDestroyed({ streamName, sinkName: name })))
-    )
-  watchDestroy(stream)
-
-  // The sink's fibers stop when its scope closes or its streams end: after that nothing of it writes to Redis.
-  const inBackground = (effect: Effect.Effect<void>) =>
-    Effect.suspend(() =>
-      subscribers.isEnded()
-        ? Effect.void
-        : Effect.asVoid(
-            Effect.forkIn(Effect.raceFirst(Effect.annotateLogs(effect, annotations), subscribers.ended), scope)
-          )
-    )
-
-  const poller = SinkPoll.make(state, {
-    maxPolled: read.maxPolled,
-    blockMillis: read.blockMillis,
-    annotations,
-    inBackground
-  })
-
-  // Runs `effect` every check interval; a failure is logged and retried at the next one.
-  const every = (effect: Effect.Effect<void, RedisError>, what: string) =>
-    retryWhileDisconnected(effect).pipe(
-      Effect.catch((error) => Effect.logError(`sink ${what} failed; retrying at the next interval`, error)),
-      Effect.repeat(Schedule.spaced(state.checkIntervalMillis)),
-      Effect.asVoid
-    )
+  streams.watch(stream)
+  const lease = SinkLease.make(redis, name, SinkLease.leaseMillisFor(state.checkIntervalMillis))
 
   yield* Scope.addFinalizer(
     scope,
     Effect.suspend(() => {
       closed = true
-      for (const stop of unwatch.values()) stop()
-      return Effect.andThen(subscribers.close, leaveGroups)
+      streams.stopWatching()
+      return Effect.andThen(subscribers.close, leave(state, lease, annotations))
     })
   )
-  yield* inBackground(poller.run)
-  yield* inBackground(Effect.delay(every(heartbeat, "heartbeat"), state.checkIntervalMillis))
-  yield* inBackground(Effect.andThen(subscribers.firstConsumer, every(claimCheck(state, lease), "claim check")))
-  yield* inBackground(
-    retryWhileDisconnected(SinkClaims.handBack(state)).pipe(
-      Effect.catch((error) => Effect.logError("could not hand nacked events back; the claim check will", error)),
-      Effect.forever
-    )
-  )
-
-  /**
-   * On close: give the lease up, unmark this consumer and delete it where it
-   * has nothing pending. Where it still has pending events, it stays for
-   * another consumer to claim them and remove it later.
-   */
-  function leaveGroups(): Effect.Effect<void> {
-    return Effect.gen(function* () {
-      yield* lease.release
-      yield* redis.hdel(state.keepAliveKey, [state.consumer])
-      for (const sinkStream of state.streams.values()) {
-        yield* redis.xgroupDelConsumerIfNoPending(sinkStream.key, name, state.consumer)
-      }
-    }).pipe(
-      Effect.catch((error) => Effect.logWarning("could not leave the consumer groups cleanly", error)),
-      Effect.annotateLogs(annotations)
-    )
-  }
-
-  const streamOf = (event: Event): SinkStream =>
-    state.streams.get(streamKey(event.streamName)) ??
-    SinkState.makeSinkStream(name, event.streamName, SinkState.groupStartId(read.start))
-
-  const ackIds = (sinkStream: SinkStream, ids: ReadonlyArray<string>) =>
-    state.noAck || ids.length === 0
-      ? Effect.void
-      : redis.xack(sinkStream.key, name, ids).pipe(
-          Effect.tap(() => Effect.sync(() => SinkState.settled(sinkStream, ids))),
-          Effect.andThen(Metric.update(sinkStream.acked, ids.length))
-        )
-
-  const ack = (event: Event) => ackIds(streamOf(event), [event.id])
-
-  const ackAll = (events: Iterable<Event>) => {
-    const byStream = new Map<string, { stream: SinkStream; ids: Array<string> }>()
-    for (const event of events) {
-      const entry = byStream.get(event.streamName)
-      if (entry === undefined) byStream.set(event.streamName, { stream: streamOf(event), ids: [event.id] })
-      else entry.ids.push(event.id)
-    }
-    return Effect.forEach(byStream.values(), ({ stream: sinkStream, ids }) => ackIds(sinkStream, ids), {
-      concurrency: "unbounded",
-      discard: true
-    })
-  }
-
-  const nack = (event: Event) => (state.noAck ? Effect.void : SinkClaims.nack(state, streamOf(event), event))
-
-  const process = <X, E, R>(
-    handler: (event: Event) => Effect.Effect<X, E, R>,
-    processOptions?: { readonly concurrency?: number | undefined }
-  ) =>
-    SinkProcess.process({
-      events: subscribers.eventBatches,
-      ackAll,
-      nack,
-      handler,
-      concurrency: processOptions?.concurrency ?? 1
-    }).pipe(Effect.annotateLogs(annotations))
-
-  const addStream = Effect.fnUntraced(function* (
-    added: EventStream,
-    addOptions?: { readonly start?: StartAt.StartAt | undefined }
-  ) {
-    const start = yield* StartAt.validate(addOptions?.start ?? read.start)
-    yield* guards.ensureOpen("addStream")
-    if (state.streams.has(added.key)) return
-    const sinkStream = SinkState.makeSinkStream(name, added.name, SinkState.groupStartId(start))
-    yield* SinkGroups.joinGroup(state, sinkStream, sinkStream.startId, { mkStream: true })
-    if (closed || state.streams.has(added.key)) return
-    state.streams.set(added.key, sinkStream)
-    watchDestroy(added)
-    yield* poller.streamsChanged
-  })
-
-  const removeStream = Effect.fnUntraced(function* (removed: EventStream) {
-    const sinkStream = state.streams.get(removed.key)
-    if (sinkStream === undefined) return
-    state.streams.delete(removed.key)
-    unwatch.get(removed.key)?.()
-    unwatch.delete(removed.key)
-    yield* poller.streamsChanged
-    yield* redis.xgroupDelConsumerIfNoPending(sinkStream.key, name, state.consumer)
-    const groups = yield* redis.xinfoGroups(sinkStream.key).pipe(Effect.catch(() => Effect.succeed([])))
-    if (groups.some((group) => group.name === name && group.consumers === 0)) {
-      yield* redis.xgroupDestroy(sinkStream.key, name)
-    }
-  })
+  yield* startFibers(state, background, poller.run, heartbeat, lease)
 
   return {
     name,
     get consumer() {
       return state.consumer
     },
-    events: subscribers.events,
-    subscribe: subscribers.subscribe,
-    ack: (event) => Effect.andThen(guards.ensureDelivered("ack", [event]), () => ack(event)),
-    ackAll: (events) => {
-      const list = Array.from(events)
-      return Effect.andThen(guards.ensureDelivered("ackAll", list), () => ackAll(list))
-    },
-    nack: (event) => Effect.andThen(guards.ensureDelivered("nack", [event]), () => nack(event)),
+    events: sinkEvents(subscribers.events),
+    subscribe: Effect.map(subscribers.subscribe, sinkEvents),
+    ...guards.guard(acks),
     process: (handler, processOptions) =>
       Effect.andThen(
-        Effect.andThen(
-          validateInteger("concurrency", processOptions?.concurrency ?? 1, 1),
-          guards.ensureOpen("process")
-        ),
-        () => process(handler, processOptions)
+        guards.ensureOpen("process"),
+        SinkProcess.process(sinkEvents(subscribers.eventBatches), handler, processOptions).pipe(
+          Effect.annotateLogs(annotations)
+        )
       ),
-    addStream,
-    removeStream,
+    addStream: (added, addOptions) => streams.add(added, addOptions?.start),
+    removeStream: streams.remove,
     close: Effect.suspend(() => (closed ? Effect.void : Scope.close(scope, Exit.void))),
     isClosed: Effect.sync(() => closed),
     streamNames: Effect.sync(() => Array.from(state.streams.values(), (sinkStream) => sinkStream.name))
   } satisfies Sink
 })
+
+/**
+ * Every event a sink's subscribers get was made by `SinkState.deliver`, with
+ * the sink's acknowledger: the subscribers only type them as events.
+ */
+const sinkEvents = (events: Stream.Stream<Event, SinkError>) => events as Stream.Stream<SinkEvent, SinkError>
+
+/**
+ * How the acking stages batch their acks. By default an ack goes out at once,
+ * together with those that piled up during the last round trip (one `XACK`
+ * per stream). `batchSize` caps the events of one batch; `within` lets a
+ * batch wait up to that long after its first event to fill up to
+ * `batchSize` (as `Stream.groupedWithin` does), trading a little delay for
+ * fewer round trips. Invalid values fail the stream with `InvalidOption`
+ * before it pulls anything.
+ *
+ * @example
+ * ```ts
+ * import type { Sink } from "@effect-pulse/core"
+ *
+ * const batching: Sink.AckOptions = { batchSize: 500, within: "20 millis" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AckOptions extends AckBatching {}
+
+/**
+ * Options of {@link handle} and `sink.process`: `concurrency` (how many
+ * events are handled at once, default 1; the order of acks is then not
+ * the order of the events) and the ack batching of {@link AckOptions}.
+ *
+ * @example
+ * ```ts
+ * import type { Sink } from "@effect-pulse/core"
+ *
+ * const options: Sink.HandleOptions = { concurrency: 8, batchSize: 1000 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HandleOptions extends SinkStages.HandleOptions {}
+
+/**
+ * A pipeline stage running `handler` on each event of a sink's stream (or
+ * on what earlier stages made of it, such as a `Payload.Decoded`), up to
+ * `concurrency` at once: an event whose handler succeeds is acknowledged
+ * (batched, see {@link AckOptions}) and handed on; one whose handler fails
+ * or dies is logged and handed back (`nack`) for redelivery at the next
+ * claim check, and the stream goes on. Data-last for `pipe`, or data-first.
+ *
+ * Only a sink's events can be acknowledged, so only streams of `SinkEvent`s
+ * (or of carriers of one) type-check; a reader's stream does not. Every
+ * queued ack is sent before the stream ends; when the stream is interrupted,
+ * handlers in flight are interrupted and their events stay pending, to be
+ * delivered again after the grace period.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Sink, Topic } from "@effect-pulse/core"
+ *
+ * const bill = (sink: Sink.Sink) =>
+ *   sink.events.pipe(
+ *     Topic.filter("orders.eu"),
+ *     Sink.handle((event) => Effect.log(`billing ${event.id}`), { concurrency: 8 }),
+ *     Stream.runDrain
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category pipeline stages
+ */
+export const handle: {
+  <A extends Carrier<SinkEvent>, X, E2, R2>(
+    handler: (carrier: NoInfer<A>) => Effect.Effect<X, E2, R2>,
+    options?: HandleOptions
+  ): <E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E | InvalidOption, R | R2>
+  <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
+    self: Stream.Stream<A, E, R>,
+    handler: (carrier: NoInfer<A>) => Effect.Effect<X, E2, R2>,
+    options?: HandleOptions
+  ): Stream.Stream<A, E | InvalidOption, R | R2>
+} = dual((args) => Stream.isStream(args[0]), SinkStages.handle)
+
+/**
+ * A pipeline stage acknowledging every event that reaches it (or the event
+ * of every carrier, such as a `Payload.Decoded`) and handing it on: placed
+ * after the stages whose success means an event is done with, such as a
+ * `Stream.tap` (whose failure ends the stream and leaves the event pending,
+ * to be delivered again). Acks go out in batches, see {@link AckOptions};
+ * every queued ack is sent before the stream ends. Only a sink's events
+ * type-check. Data-last for `pipe`, or data-first.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Sink } from "@effect-pulse/core"
+ *
+ * const audit = (sink: Sink.Sink) =>
+ *   sink.events.pipe(
+ *     Stream.tap((event) => Effect.log(`audited ${event.id}`)),
+ *     Sink.ackEach({ batchSize: 1000, within: "50 millis" }),
+ *     Stream.runDrain
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category pipeline stages
+ */
+export const ackEach: {
+  (
+    options?: AckOptions
+  ): <A extends Carrier<SinkEvent>, E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E | InvalidOption, R>
+  <A extends Carrier<SinkEvent>, E, R>(
+    self: Stream.Stream<A, E, R>,
+    options?: AckOptions
+  ): Stream.Stream<A, E | InvalidOption, R>
+} = dual((args) => Stream.isStream(args[0]), SinkStages.ackEach)
+
+/**
+ * The sink's fibers: the poll, the heartbeat, the claim check (once someone
+ * reads the events) and the hand-back of nacked events.
+ */
+const startFibers = Effect.fnUntraced(function* (
+  state: SinkState.SinkState,
+  { every, fork }: SinkBackground.SinkBackground,
+  poll: Effect.Effect<void>,
+  heartbeat: Effect.Effect<void, RedisError>,
+  lease: SinkLease.Lease
+) {
+  const interval = state.checkIntervalMillis
+  yield* fork(poll)
+  yield* fork(Effect.delay(every(heartbeat, "heartbeat", interval), interval))
+  yield* fork(Effect.andThen(state.subscribers.firstConsumer, every(claimCheck(state, lease), "claim check", interval)))
+  yield* fork(
+    retryWhileDisconnected(SinkClaims.handBack(state)).pipe(
+      Effect.catch((error) => Effect.logError("could not hand nacked events back; the claim check will", error)),
+      Effect.forever
+    )
+  )
+})
+
+/**
+ * On close: gives the lease up and leaves the groups (`sinkConsumers.leave`).
+ * A failure is logged: closing never fails.
+ */
+const leave = (state: SinkState.SinkState, lease: SinkLease.Lease, annotations: Record<string, string>) =>
+  Effect.andThen(lease.release, SinkConsumers.leave(state)).pipe(
+    Effect.catch((error) => Effect.logWarning("could not leave the consumer groups cleanly", error)),
+    Effect.annotateLogs(annotations)
+  )

@@ -17,21 +17,21 @@
  *   const reader = yield* orders.reader({ topic: Topic.glob("eu.*") })
  *   return reader.events
  * })
- * // or, on any stream of events:
- * const onlyEu = <E, R>(events: Stream.Stream<Event.Event, E, R>) => events.pipe(Stream.filter(Topic.matches(Topic.exact("eu"))))
+ * // or, as a stage of any pipeline (a sink's stream acks what it filters out):
+ * const onlyEu = <E, R>(events: Stream.Stream<Event.Event, E, R>) => events.pipe(Topic.filter("eu"))
  * ```
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
+import type * as Arr from "effect/Array"
 import { dual } from "effect/Function"
 import { InvalidTopicPattern } from "./Errors.js"
-import type { Event } from "./Event.js"
+import { type Carrier, type Event, eventOf, isSinkEvent, type SinkEvent } from "./Event.js"
+import * as AckQueue from "./internal/ackQueue.js"
 
 /**
  * A topic matcher. `description` says what it matches, for logs and errors.
- * A matcher built from an invalid regular expression carries the reason in
- * `invalid`; readers and sinks refuse it with `InvalidTopicPattern`.
  *
  * @example
  * ```ts
@@ -48,7 +48,6 @@ export interface Matcher {
   readonly _tag: "Exact" | "Regex" | "Glob" | "Predicate" | "Any"
   readonly description: string
   readonly test: (topic: string) => boolean
-  readonly invalid?: InvalidTopicPattern | undefined
 }
 
 /**
@@ -88,30 +87,36 @@ export const exact = (topic: string): Matcher => ({
 
 /**
  * Matches topics against a regular expression, given as a `RegExp` or as its
- * source. The `g` and `y` flags are dropped, since they would make matching
- * depend on earlier matches. An invalid source gives a matcher that readers
- * and sinks refuse with `InvalidTopicPattern` (see {@link validate}).
+ * source; an invalid source fails with `InvalidTopicPattern`. The `g` and `y`
+ * flags are dropped, since they would make matching depend on earlier
+ * matches. (The `topic` option of readers and sinks takes a `RegExp` as it
+ * is, too.)
  *
  * @example
  * ```ts
+ * import { Effect } from "effect"
  * import { Topic } from "@effect-pulse/core"
  *
- * Topic.regex("^orders\\.(eu|us)$").test("orders.eu") // true
+ * const program = Effect.gen(function*() {
+ *   const regional = yield* Topic.regex("^orders\\.(eu|us)$")
+ *   return regional.test("orders.eu") // true
+ * })
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const regex = (pattern: RegExp | string): Matcher => {
-  const source = typeof pattern === "string" ? pattern : pattern.source
-  const flags = typeof pattern === "string" ? "" : pattern.flags.replace(/[gy]/g, "")
-  let compiled: RegExp
-  try {
-    compiled = new RegExp(source, flags)
-  } catch (error) {
-    const invalid = new InvalidTopicPattern({ pattern: source, message: (error as Error).message })
-    return { _tag: "Regex", description: `topics matching /${source}/ (invalid)`, test: () => false, invalid }
-  }
+export const regex = (pattern: RegExp | string): Effect.Effect<Matcher, InvalidTopicPattern> => {
+  if (pattern instanceof RegExp) return Effect.succeed(fromRegExp(pattern))
+  return Effect.try({
+    try: () => fromRegExp(new RegExp(pattern)),
+    catch: (error) => new InvalidTopicPattern({ pattern, message: (error as Error).message })
+  })
+}
+
+// A RegExp is valid once built, and so is its source with fewer flags.
+const fromRegExp = (pattern: RegExp): Matcher => {
+  const compiled = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""))
   return { _tag: "Regex", description: `topics matching ${String(compiled)}`, test: (topic) => compiled.test(topic) }
 }
 
@@ -193,25 +198,7 @@ export const any: Matcher = { _tag: "Any", description: "every topic", test: () 
  * @category constructors
  */
 export const fromInput = (input: Input): Matcher =>
-  typeof input === "string" ? exact(input) : input instanceof RegExp ? regex(input) : input
-
-/**
- * Succeeds with the matcher, or fails with `InvalidTopicPattern` when it was
- * built from an invalid regular expression.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Topic } from "@effect-pulse/core"
- *
- * const checked = Topic.validate(Topic.regex("(")) // fails with InvalidTopicPattern
- * ```
- *
- * @since 0.1.0
- * @category validation
- */
-export const validate = (matcher: Matcher): Effect.Effect<Matcher, InvalidTopicPattern> =>
-  matcher.invalid === undefined ? Effect.succeed(matcher) : Effect.fail(matcher.invalid)
+  typeof input === "string" ? exact(input) : input instanceof RegExp ? fromRegExp(input) : input
 
 /**
  * Whether an event's topic matches; data-last for `Stream.filter`, or
@@ -233,3 +220,63 @@ export const matches: {
   (matcher: Matcher): (event: Event) => boolean
   (event: Event, matcher: Matcher): boolean
 } = dual(2, (event: Event, matcher: Matcher): boolean => matcher.test(event.topic ?? ""))
+
+/**
+ * A pipeline stage keeping the events whose topic matches `input` (any
+ * {@link Input}); data-last for `pipe`, or data-first. It works on a
+ * reader's stream, on a sink's, and on what later stages make of their
+ * events (such as `Payload.Decoded`), so it can come before or after
+ * decoding. On a sink's stream it acknowledges the events it filters out, in
+ * batches (one `XACK` per stream for what piled up during the last round
+ * trip), so that they are neither left pending nor delivered again; the acks
+ * queued when the stream ends are sent before it completes.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { type Sink, Topic } from "@effect-pulse/core"
+ *
+ * const europeanOrders = (sink: Sink.Sink) =>
+ *   sink.events.pipe(
+ *     Topic.filter(Topic.glob("orders.eu.*")), // the others are acked
+ *     Stream.tap((event) => Effect.log(event.topic)),
+ *     Stream.runDrain
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category pipeline stages
+ */
+export const filter: {
+  (input: Input): <A extends Carrier, E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E, R>
+  <A extends Carrier, E, R>(self: Stream.Stream<A, E, R>, input: Input): Stream.Stream<A, E, R>
+} = dual(
+  2,
+  <A extends Carrier, E, R>(self: Stream.Stream<A, E, R>, input: Input): Stream.Stream<A, E, R> =>
+    Stream.transformPull(self, (pull, scope) =>
+      Effect.gen(function* () {
+        const matcher = fromInput(input)
+        // Made on the first event filtered out of a sink's stream: a reader's stream never needs one.
+        let acks: AckQueue.AckQueue | undefined
+        const ackRejected = (rejected: ReadonlyArray<SinkEvent>) =>
+          acks !== undefined
+            ? acks.offerAll(rejected)
+            : Effect.flatMap(AckQueue.make(scope, AckQueue.unbatched), (made) => {
+                acks = made
+                return made.offerAll(rejected)
+              })
+        const next: typeof pull = Effect.flatMap(pull, (chunk) => {
+          const kept: Array<A> = []
+          const rejected: Array<SinkEvent> = []
+          for (const carrier of chunk) {
+            const event = eventOf(carrier)
+            if (matcher.test(event.topic ?? "")) kept.push(carrier)
+            else if (isSinkEvent(event)) rejected.push(event)
+          }
+          const rest = kept.length === 0 ? next : Effect.succeed(kept as unknown as Arr.NonEmptyReadonlyArray<A>)
+          return rejected.length === 0 ? rest : Effect.andThen(ackRejected(rejected), rest)
+        })
+        return next
+      })
+    )
+)

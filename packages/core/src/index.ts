@@ -1,11 +1,12 @@
 /**
- * @effect-pulse/core: event streaming over Redis Streams for Effect.
+ * @effect-pulse/core: event streaming over Redis Streams for Effect. The
+ * in-memory Redis for tests and demos is in `@effect-pulse/core/testing`.
  *
  * @since 0.1.0
  */
 
 /**
- * Dead letters: events a sink gave up on after `maxDeliveries` deliveries.
+ * Dead letters: events a sink gave up on after `maxDeliveries` deliveries, or at once in a pipeline stage.
  *
  * @since 0.1.0
  */
@@ -29,11 +30,11 @@ export * as Event from "./Event.js"
  */
 export * as EventStream from "./EventStream.js"
 /**
- * The `RedisClient` service in memory, with Redis's semantics, for tests and demos.
+ * Inspection: streams, sinks, lag, pending events, consumers and dead letters, read-only.
  *
  * @since 0.1.0
  */
-export * as InMemoryRedis from "./InMemoryRedis.js"
+export * as Inspect from "./Inspect.js"
 /**
  * Typed payloads checked by a `Schema`.
  *

@@ -12,8 +12,8 @@
  */
 import { execFileSync } from "node:child_process"
 import { expect, layer } from "@effect/vitest"
-import { InMemoryRedis } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect } from "effect"
 import { describe, docProblems, type Figures, writeDoc, writeFiguresFile } from "./faults/figures.js"
 import { runScenario, type Scenario } from "./faults/run.js"

@@ -1,6 +1,6 @@
 import { expect, layer } from "@effect/vitest"
 import { type Event, EventStream, RedisClient, StartAt } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect, Fiber, Schedule, Stream } from "effect"
 import { addAllRetrying } from "./faults/run.js"
 import { eventually, uniqueName } from "./utils/redisLayers.js"

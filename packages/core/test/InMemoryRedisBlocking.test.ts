@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { InMemoryRedis } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
 import { Effect, Exit, Fiber, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { addNumbered, failure, ids, readableReads } from "./InMemoryRedisHelpers.js"

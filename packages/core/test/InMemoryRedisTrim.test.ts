@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { InMemoryRedis, type RedisClient } from "@effect-pulse/core"
+import type { RedisClient } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
 import { Effect } from "effect"
 import { ids } from "./InMemoryRedisHelpers.js"
 

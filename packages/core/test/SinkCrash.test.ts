@@ -3,7 +3,7 @@ import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { expect, layer } from "@effect/vitest"
 import { EventStream, RedisClient } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Deferred, Effect } from "effect"
 import { eventually, uniqueName } from "./utils/redisLayers.js"
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { type Event, EventStream, InMemoryRedis, RedisClient, type Sink, StartAt } from "@effect-pulse/core"
+import { type Event, EventStream, RedisClient, type Sink, StartAt } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
 import { Clock, Effect, Exit, Schema, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 

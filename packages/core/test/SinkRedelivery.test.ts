@@ -1,7 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DeadLetter, Event, EventStream, InMemoryRedis, RedisClient, StartAt } from "@effect-pulse/core"
+import { DeadLetter, Event, EventStream, RedisClient, Sink, StartAt } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
 import { Effect, Fiber, Option, Stream } from "effect"
 import { TestClock } from "effect/testing"
+import * as KeepAlive from "../src/internal/sinkKeepAlive.js"
+import * as Registry from "../src/internal/sinkRegistry.js"
 
 // Grace periods and claims on the in-memory Redis, with the TestClock: every
 // time below is exact. Checks run every grace / 4 = 5 s, from the first run.
@@ -65,7 +68,7 @@ describe("Sink redelivery (InMemoryRedis, TestClock)", () => {
     () =>
       Effect.gen(function* () {
         const { stream } = yield* setup
-        // The case: a default-grace sink of the same name holds the lease (taken for ~5 s every 5 s).
+        // The case: a default-grace sink of the same name holds the lease (taken every 5 s, for 495 ms: this test runs within that).
         const holder = yield* stream.sink("billing", { ackGracePeriod: grace })
         yield* Effect.forkScoped(Stream.runDrain(holder.events))
         const other = yield* EventStream.make("redelivery-other")
@@ -95,10 +98,10 @@ describe("Sink redelivery (InMemoryRedis, TestClock)", () => {
             const holder = yield* stream.sink("billing", { ackGracePeriod: grace })
             yield* Effect.forkScoped(Stream.runDrain(holder.events))
             yield* TestClock.adjust("1 millis")
-            expect(yield* redis.get("pulse:sink:billing:lease")).toBe(holder.consumer)
+            expect(yield* redis.get(Sink.keys("billing").lease)).not.toBeNull()
           })
         )
-        expect(yield* redis.get("pulse:sink:billing:lease")).toBeNull()
+        expect(yield* redis.get(Sink.keys("billing").lease)).toBeNull()
         const other = yield* EventStream.make("redelivery-other")
         const sink = yield* other.sink("billing", {
           start: StartAt.oldest,
@@ -158,7 +161,7 @@ describe("Sink redelivery (InMemoryRedis, TestClock)", () => {
       // A consumer of another process: it beat once at 0 s, read one event
       // then, and one more at 39 s (after which it went silent).
       yield* redis.xgroupCreate(stream.key, "billing", "0", { mkStream: true })
-      yield* redis.hset("pulse:sink:billing:keepalive", "ghost", "0")
+      yield* KeepAlive.beat(redis, "billing", "ghost")
       yield* stream.add("early", "")
       yield* redis.xreadgroup("billing", "ghost", [{ key: stream.key, id: ">" }])
       yield* TestClock.adjust("39 seconds")
@@ -188,8 +191,10 @@ describe("Sink redelivery (InMemoryRedis, TestClock)", () => {
       expect(received).toEqual(["early", "late"])
       const consumers = yield* redis.xinfoConsumers(stream.key, "billing")
       expect(consumers.map((consumer) => consumer.name)).toEqual([sink.consumer])
-      expect(Object.keys(yield* redis.hgetall("pulse:sink:billing:keepalive"))).toEqual([sink.consumer])
+      expect([...(yield* KeepAlive.beats(redis, "billing")).keys()]).toEqual([sink.consumer])
       expect((yield* redis.xpending(stream.key, "billing")).count).toBe(0)
+      // Unlisted from the stream's sinks map too, as Go Pulse does.
+      expect((yield* Registry.sinks(redis, stream.name)).get("billing")).toEqual([sink.consumer])
     }).pipe(Effect.provide(InMemoryRedis.layer))
   )
 
@@ -198,9 +203,12 @@ describe("Sink redelivery (InMemoryRedis, TestClock)", () => {
       const { redis, stream } = yield* setup
       const sink = yield* stream.sink("billing", { start: StartAt.oldest, ackGracePeriod: grace })
       const before = sink.consumer
-      yield* redis.hdel("pulse:sink:billing:keepalive", [before])
+      // As another consumer, Go's or effect-pulse's, does when it judges this one stale.
+      yield* KeepAlive.forget(redis, "billing", before)
       yield* TestClock.adjust("5 seconds")
       expect(sink.consumer).not.toBe(before)
+      expect([...(yield* KeepAlive.beats(redis, "billing")).keys()]).toEqual([sink.consumer])
+      expect((yield* Registry.sinks(redis, stream.name)).get("billing")).toEqual([sink.consumer])
       const names = (yield* redis.xinfoConsumers(stream.key, "billing")).map((consumer) => consumer.name)
       expect(names).toContain(sink.consumer)
       yield* stream.add("after-rejoin", "")

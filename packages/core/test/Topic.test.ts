@@ -10,10 +10,10 @@ describe("Topic", () => {
   })
 
   it("regex takes a RegExp or a source, and drops stateful flags", () => {
-    const global = Topic.regex(/^eu/g)
+    const global = Effect.runSync(Topic.regex(/^eu/g))
     expect([global.test("eu"), global.test("eu"), global.test("us")]).toEqual([true, true, false])
-    expect(Topic.regex("^us$").test("us")).toBe(true)
-    expect(Topic.regex(/^EU$/i).test("eu")).toBe(true)
+    expect(Effect.runSync(Topic.regex("^us$")).test("us")).toBe(true)
+    expect(Effect.runSync(Topic.regex(/^EU$/i)).test("eu")).toBe(true)
   })
 
   it("glob: * stays within a segment, ** crosses segments, other characters are literal", () => {
@@ -28,13 +28,16 @@ describe("Topic", () => {
     expect(Topic.glob("eu*").test("eu-west")).toBe(true)
   })
 
-  it("an invalid regex gives a matcher that validates to InvalidTopicPattern and matches nothing", () => {
-    const invalid = Topic.regex("(")
-    expect(invalid.test("(")).toBe(false)
-    const exit = Effect.runSyncExit(Topic.validate(invalid))
-    expect(Exit.isFailure(exit) && exit.cause.reasons[0]?._tag === "Fail" && exit.cause.reasons[0].error._tag).toBe(
-      "InvalidTopicPattern"
-    )
+  it("an invalid regex source fails with InvalidTopicPattern when the matcher is built", () => {
+    for (const source of ["(", "(unclosed", "[z-a]"]) {
+      const exit = Effect.runSyncExit(Topic.regex(source))
+      expect(
+        Exit.isFailure(exit) && exit.cause.reasons[0]?._tag === "Fail" && exit.cause.reasons[0].error
+      ).toMatchObject({
+        _tag: "InvalidTopicPattern",
+        pattern: source
+      })
+    }
   })
 
   it("fromInput reads strings as exact topics and RegExps as regexes", () => {

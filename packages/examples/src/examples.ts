@@ -4,6 +4,7 @@
 import { multiReaders } from "./multi-readers.js"
 import { multiSinks } from "./multi-sinks.js"
 import { multiStreams } from "./multi-streams.js"
+import { pipeline } from "./pipeline.js"
 import type { Program } from "./program.js"
 import { pubSub } from "./pub-sub.js"
 import { singleReader } from "./single-reader.js"
@@ -39,5 +40,10 @@ export const examples: ReadonlyArray<Example> = [
     name: "typed-events",
     summary: "payloads checked by a schema; a malformed one ends among the dead letters",
     program: typedEvents
+  },
+  {
+    name: "pipeline",
+    summary: "a topic filter, a payload decoder and a handler composed as stream stages",
+    program: pipeline
   }
 ]

@@ -9,7 +9,6 @@ import type { Effect, Schema } from "effect"
 export type ExampleError =
   | Errors.InvalidName
   | Errors.InvalidOption
-  | Errors.InvalidTopicPattern
   | Errors.RedisError
   | Errors.PayloadTooLarge
   | Errors.PartiallyAdded

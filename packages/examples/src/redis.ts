@@ -3,7 +3,8 @@
  * server named by `REDIS_URL` (and the other variables `RedisLayer.config`
  * reads).
  */
-import { InMemoryRedis, type RedisClient } from "@effect-pulse/core"
+import type { RedisClient } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
 import { RedisLayer } from "@effect-pulse/redis-layer"
 import { Config, Effect, Layer, Option } from "effect"
 

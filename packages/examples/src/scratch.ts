@@ -12,7 +12,7 @@ const runId = Effect.sync(() => crypto.randomUUID().slice(0, 8))
 
 /**
  * A stream name unique to this run, `<base>-<8 hex digits>`. When the scope
- * closes, the stream is destroyed with its dead letters.
+ * closes, the stream is deleted with its sinks map and its dead letters.
  * Call it before opening readers or sinks in the same scope, so that they are
  * closed before their stream goes.
  */
@@ -25,7 +25,8 @@ export const streamName = (
     const stream = yield* EventStream.make(name)
     const redis = yield* RedisClient.RedisClient
     // A failed clean-up fails the example (as a defect) rather than leaving keys behind unnoticed.
-    yield* Effect.addFinalizer(() => redis.del([stream.key, DeadLetter.key(name)]).pipe(Effect.orDie))
+    const { sinks } = EventStream.keys(name)
+    yield* Effect.addFinalizer(() => redis.del([stream.key, sinks, DeadLetter.key(name)]).pipe(Effect.orDie))
     return name
   })
 

@@ -17,8 +17,10 @@ export const singleReader: Program = Effect.gen(function* () {
 
   // Starting at the oldest event, the reader sees the one just added.
   const reader = yield* greetings.reader({ start: StartAt.oldest })
-  const [event] = yield* reader.events.pipe(Stream.take(1), Stream.runCollect)
-  yield* Console.log(`the reader got "${event.eventName}": ${Event.text(event)}`)
+  yield* reader.events.pipe(
+    Stream.take(1),
+    Stream.runForEach((event) => Console.log(`the reader got "${event.eventName}": ${Event.text(event)}`))
+  )
 
   // Closing the scope would close the reader too; `close` does it sooner.
   yield* reader.close

@@ -16,10 +16,16 @@ export const singleSink: Program = Effect.gen(function* () {
   const billing = yield* orders.sink(billingName, { start: StartAt.oldest })
   yield* orders.add("created", "order 1")
 
-  const [event] = yield* billing.events.pipe(Stream.take(1), Stream.runCollect)
-  yield* Console.log(`the sink billing got "${event.eventName}": ${Event.text(event)}`)
-  // Unacknowledged, the event would be delivered again once the ack grace period (20 s) is over.
-  yield* billing.ack(event)
-  yield* Console.log("acknowledged it: it will not be delivered again")
+  yield* billing.events.pipe(
+    Stream.take(1),
+    Stream.runForEach((event) =>
+      Effect.gen(function* () {
+        yield* Console.log(`the sink billing got "${event.eventName}": ${Event.text(event)}`)
+        // Unacknowledged, the event would be delivered again once the ack grace period (20 s) is over.
+        yield* billing.ack(event)
+        yield* Console.log("acknowledged it: it will not be delivered again")
+      })
+    )
+  )
   // #endregion
 }).pipe(Effect.scoped)

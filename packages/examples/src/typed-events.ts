@@ -4,15 +4,10 @@
  * dead-letter stream, where a reader finds it.
  */
 import { DeadLetter, Event, EventStream, Payload, StartAt } from "@effect-pulse/core"
-import { Console, Effect, Schema, Stream } from "effect"
+import { Console, Effect, Stream } from "effect"
+import { OrderPlaced } from "./orders.js"
 import type { Program } from "./program.js"
 import * as Scratch from "./scratch.js"
-
-/** What the orders stream carries. */
-class OrderPlaced extends Schema.Class<OrderPlaced>("OrderPlaced")({
-  id: Schema.Number,
-  total: Schema.Number
-}) {}
 
 /** The typed-events example. */
 export const typedEvents: Program = Effect.gen(function* () {
@@ -48,9 +43,11 @@ export const typedEvents: Program = Effect.gen(function* () {
 
   // The dead letters form a stream of their own: a reader shows what landed there.
   const reader = yield* DeadLetter.reader(orders.name, { start: StartAt.oldest })
-  const firstDeadLetter = reader.events.pipe(Stream.take(1), Stream.runCollect)
+  const firstDeadLetter = reader.events.pipe(
+    Stream.take(1),
+    Stream.runForEach((dead) => Console.log(`the dead-letter stream got "${dead.eventName}": ${Event.text(dead)}`))
+  )
   // Billing runs until the dead letter arrives (a failure of either fails the example).
-  const [dead] = yield* Effect.raceFirst(Effect.andThen(bill, Effect.never), firstDeadLetter)
-  yield* Console.log(`the dead-letter stream got "${dead.eventName}": ${Event.text(dead)}`)
+  yield* Effect.raceFirst(Effect.andThen(bill, Effect.never), firstDeadLetter)
   // #endregion
 }).pipe(Effect.scoped)

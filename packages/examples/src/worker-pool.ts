@@ -29,8 +29,10 @@ export const workerPool: Program = Effect.gen(function* () {
     Effect.gen(function* () {
       const worker1 = yield* jobs.sink(poolName, options)
       yield* jobs.addAll(Array.from({ length: jobCount }, (_, i) => ({ name: "job", payload: `job ${i + 1}` })))
-      const [job] = yield* worker1.events.pipe(Stream.take(1), Stream.runCollect)
-      yield* Console.log(`worker-1 took ${Event.text(job)} and died without acknowledging it`)
+      yield* worker1.events.pipe(
+        Stream.take(1),
+        Stream.runForEach((job) => Console.log(`worker-1 took ${Event.text(job)} and died without acknowledging it`))
+      )
     })
   )
 

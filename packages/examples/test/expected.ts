@@ -41,6 +41,12 @@ export const expectedOutput: Record<string, ReadonlyArray<string | RegExp>> = {
     'delivery 1 of an event that does not decode: Expected number at ["id"]',
     'delivery 2 of an event that does not decode: Expected number at ["id"]',
     'the dead-letter stream got "placed": {"id":"three"}'
+  ],
+  pipeline: [
+    "billed order 1: 25 EUR",
+    "billed order 4: 40 EUR",
+    "billed 2 European orders; the American one was filtered out",
+    'the dead letters got {"id":"three"}, because: Expected number at ["id"]'
   ]
 }
 

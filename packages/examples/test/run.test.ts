@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { InMemoryRedis } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
 import { Effect } from "effect"
 import { TestConsole } from "effect/testing"
 import { examples } from "../src/examples.js"
@@ -20,7 +20,8 @@ describe("run", () => {
         "multi-streams",
         "pub-sub",
         "worker-pool",
-        "typed-events"
+        "typed-events",
+        "pipeline"
       ])
     })
   )

@@ -30,11 +30,13 @@
  *
  * @since 0.1.0
  */
-import { Errors, RedisClient } from "@effect-pulse/core"
+import { type Errors, RedisClient } from "@effect-pulse/core"
 import { Config, ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import { blockingOverrides } from "./internal/blocking.js"
-import { close, silenceErrors, waitUntilReady } from "./internal/connection.js"
+import { makeCluster } from "./internal/cluster/layer.js"
+import type * as internalClusterOptions from "./internal/cluster/options.js"
+import { openClient, silenceErrors } from "./internal/connection.js"
 import { makeScrub } from "./internal/errors.js"
 import * as internalOptions from "./internal/options.js"
 import * as Service from "./internal/service.js"
@@ -142,18 +144,7 @@ export const layer = (
     RedisClient.RedisClient,
     Effect.gen(function* () {
       const settings = yield* internalOptions.resolve(options)
-      const client = yield* Effect.acquireRelease(
-        Effect.try({
-          try: () => silenceErrors(new Redis(settings.ioredis)),
-          catch: (error) =>
-            new Errors.InvalidOption({
-              option: "ioredis",
-              message: settings.scrub(`ioredis refused the options: ${error instanceof Error ? error.message : error}`)
-            })
-        }),
-        close
-      )
-      yield* waitUntilReady(client, {
+      const client = yield* openClient(() => new Redis(settings.ioredis), {
         timeoutMillis: settings.connectTimeoutMillis,
         target: settings.target,
         scrub: settings.scrub
@@ -336,3 +327,130 @@ export const fromClient = (client: Redis): Layer.Layer<RedisClient.RedisClient, 
       })
     })
   )
+
+/**
+ * Where and how to reach a Redis Cluster.
+ *
+ * - `nodes`: seed nodes, `host:port` or `redis://[user[:password]@]host:port`
+ *   (`rediss://` for TLS); one reachable seed is enough, the others are
+ *   found through it.
+ * - `username`, `password` (a `Redacted`), `tls`, `connectTimeout`: as for
+ *   `layer`, for every node.
+ * - `waitForReplicas`: `{ replicas, timeout }` sends `WAIT replicas timeout`
+ *   to the primary after each add, so that an add only succeeds once that
+ *   many replicas have it (Redis replicates asynchronously: without it, a
+ *   failover right after an add can lose the entry). When fewer replicas
+ *   acknowledge in time the add fails with `RedisCommandError` (`command`
+ *   `WAIT`, `code` `UNREPLICATED`): the entry *was* added and may survive.
+ * - `ioredis`: further ioredis `Cluster` options, applied last.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import type { RedisLayer } from "@effect-pulse/redis-layer"
+ *
+ * const options: RedisLayer.ClusterOptions = {
+ *   nodes: ["10.0.0.1:6379", "10.0.0.2:6379"],
+ *   password: Redacted.make("secret"),
+ *   waitForReplicas: { replicas: 1, timeout: "100 millis" }
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ClusterOptions = internalClusterOptions.ClusterOptions
+
+/**
+ * A `RedisClient` over a Redis Cluster (an ioredis `Cluster`): the same
+ * service as `layer`, for the same code. Each command goes to the primary
+ * serving its key's slot; commands over keys of several slots (`DEL`,
+ * `EXISTS`, reads over several streams) are split per slot, and blocking
+ * reads run on connections of their own to the primaries serving their
+ * streams. `MOVED`/`ASK` redirections and failovers are followed by ioredis;
+ * `CLUSTERDOWN`, `TRYAGAIN`, `READONLY`, `MASTERDOWN` and `LOADING` left
+ * after its retries fail as `RedisConnectionError` (the reply in its
+ * `cause`): nothing was done, and readers and sinks retry them as they retry
+ * a lost connection. See the README's "Redis Cluster" section for where keys
+ * land.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { EventStream } from "@effect-pulse/core"
+ * import { RedisLayer } from "@effect-pulse/redis-layer"
+ *
+ * const program = Effect.gen(function*() {
+ *   const orders = yield* EventStream.make("{orders}.eu")
+ *   return yield* orders.add("created", '{"id":1}')
+ * }).pipe(Effect.provide(RedisLayer.layerCluster({ nodes: ["127.0.0.1:7000", "127.0.0.1:7001"] })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerCluster = (
+  options: ClusterOptions
+): Layer.Layer<RedisClient.RedisClient, Errors.InvalidOption | Errors.RedisConnectionError> =>
+  Layer.effect(RedisClient.RedisClient, makeCluster(options))
+
+/**
+ * The options of `layerClusterConfig`: `REDIS_CLUSTER_NODES` (seed nodes,
+ * comma-separated: `10.0.0.1:6379,10.0.0.2:6379` or
+ * `redis://10.0.0.1:6379,redis://10.0.0.2:6379`), and `REDIS_USERNAME`,
+ * `REDIS_PASSWORD` (read as `Redacted`), `REDIS_TLS`,
+ * `REDIS_CONNECT_TIMEOUT` as for a single node.
+ *
+ * @example
+ * ```ts
+ * import { Config } from "effect"
+ * import { RedisLayer } from "@effect-pulse/redis-layer"
+ *
+ * // Every add waits for one replica.
+ * const config = RedisLayer.clusterConfig.pipe(
+ *   Config.map((options) => ({ ...options, waitForReplicas: { replicas: 1, timeout: "100 millis" } }))
+ * )
+ * const live = RedisLayer.layerClusterConfig(config)
+ * ```
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const clusterConfig: Config.Config<ClusterOptions> = Config.all({
+  nodes: Config.String("REDIS_CLUSTER_NODES").pipe(
+    Config.map((nodes) =>
+      nodes
+        .split(",")
+        .map((node) => node.trim())
+        .filter((node) => node !== "")
+    )
+  ),
+  username: config.pipe(Config.map((options) => options.username)),
+  password: config.pipe(Config.map((options) => options.password)),
+  tls: config.pipe(Config.map((options) => options.tls)),
+  connectTimeout: config.pipe(Config.map((options) => options.connectTimeout))
+})
+
+/**
+ * `layerCluster` with options read through `Config`, by default
+ * `clusterConfig` (`REDIS_CLUSTER_NODES` and friends).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RedisClient } from "@effect-pulse/core"
+ * import { RedisLayer } from "@effect-pulse/redis-layer"
+ *
+ * // REDIS_CLUSTER_NODES=10.0.0.1:6379,10.0.0.2:6379 node main.js
+ * const program = RedisClient.RedisClient.use((redis) => redis.xlen("pulse:stream:orders")).pipe(
+ *   Effect.provide(RedisLayer.layerClusterConfig())
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerClusterConfig = (
+  options: Config.Config<ClusterOptions> = clusterConfig
+): Layer.Layer<RedisClient.RedisClient, Errors.InvalidOption | Errors.RedisConnectionError | Config.ConfigError> =>
+  Layer.unwrap(Effect.map(options, layerCluster))

@@ -24,7 +24,7 @@
  * import { Effect } from "effect"
  * import { describe, expect, layer } from "@effect/vitest"
  * import { RedisClient } from "@effect-pulse/core"
- * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("orders", (it) => {
  *   it.effect("survives a restart", () =>
@@ -52,7 +52,7 @@ import * as RedisLayer from "./RedisLayer.js"
  *
  * @example
  * ```ts
- * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * const error = new RedisTestServer.RedisTestServerError({ operation: "start", message: "redis-server not found" })
  * ```
@@ -71,7 +71,7 @@ export class RedisTestServerError extends Schema.TaggedError<RedisTestServerErro
  *
  * @example
  * ```ts
- * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * const error = new RedisTestServer.RedisTestServerUnsupported({
  *   operation: "flushAll",
@@ -98,7 +98,7 @@ export class RedisTestServerUnsupported extends Schema.TaggedError<RedisTestServ
  *
  * @example
  * ```ts
- * import type { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import type { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * const canInjectFaults = (kind: RedisTestServer.Kind) => kind !== "external"
  * ```
@@ -114,7 +114,7 @@ export type Kind = "external" | "container" | "process"
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * const ignoreRefusal = <A>(operation: Effect.Effect<A, RedisTestServer.OperationError>) =>
  *   operation.pipe(Effect.catchTag("RedisTestServerUnsupported", () => Effect.void))
@@ -150,7 +150,7 @@ export type OperationError = RedisTestServerError | RedisTestServerUnsupported
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * const bounce = Effect.gen(function*() {
  *   const server = yield* RedisTestServer.RedisTestServer
@@ -186,7 +186,7 @@ export interface Service {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * const url = RedisTestServer.RedisTestServer.useSync((server) => server.url)
  * ```
@@ -290,7 +290,7 @@ const owned = (controller: Controller): Service => {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * const program = Effect.scoped(
  *   Effect.gen(function*() {
@@ -335,7 +335,7 @@ const acquire = (start: () => Promise<Controller>): Effect.Effect<Controller, Re
  *
  * @example
  * ```ts
- * import type { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import type { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * const options: RedisTestServer.ProcessOptions = {
  *   args: ["--maxmemory", "10mb"],
@@ -357,7 +357,7 @@ export type ProcessOptions = InternalProcessOptions
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * const program = Effect.scoped(
  *   Effect.gen(function*() {
@@ -387,7 +387,7 @@ export const makeProcess = (options: ProcessOptions): Effect.Effect<Service, Red
  * ```ts
  * import { layer } from "@effect/vitest"
  * import { Effect } from "effect"
- * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * layer(RedisTestServer.layer)((it) => {
  *   it.effect("has a url", () => RedisTestServer.RedisTestServer.useSync((server) => server.url))
@@ -410,7 +410,7 @@ export const layer: Layer.Layer<RedisTestServer, RedisTestServerError> = Layer.e
  * ```ts
  * import { layer } from "@effect/vitest"
  * import { Effect } from "effect"
- * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * layer(RedisTestServer.layerOwned)((it) => {
  *   it.effect("pauses", () => RedisTestServer.RedisTestServer.use((server) => server.pause))
@@ -443,7 +443,7 @@ const withClient = (
  * import { layer } from "@effect/vitest"
  * import { Effect } from "effect"
  * import { RedisClient } from "@effect-pulse/core"
- * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * layer(RedisTestServer.layerClient)("streams", (it) => {
  *   it.effect("adds", () => RedisClient.RedisClient.use((redis) => redis.xadd("pulse:stream:t", [["n", "x"]])))
@@ -465,7 +465,7 @@ export const layerClient: Layer.Layer<
  * ```ts
  * import { layer } from "@effect/vitest"
  * import { Effect } from "effect"
- * import { RedisTestServer } from "@effect-pulse/redis-layer"
+ * import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
  *
  * layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("faults", (it) => {
  *   it.effect("kills", () => RedisTestServer.RedisTestServer.use((server) => server.kill))

@@ -1,6 +1,7 @@
 /**
  * @effect-pulse/redis-layer: the `RedisClient` service of `@effect-pulse/core`
- * over ioredis, and a real-Redis harness for tests.
+ * over ioredis. The real-Redis harness for tests is in
+ * `@effect-pulse/redis-layer/testing`.
  *
  * @since 0.1.0
  */
@@ -12,11 +13,3 @@
  * @since 0.1.0
  */
 export * as RedisLayer from "./RedisLayer.js"
-/**
- * A real Redis for tests: `REDIS_URL`, a Docker container or a
- * `redis-server` process, with fault injection (kill, pause, restart, drop
- * clients).
- *
- * @since 0.1.0
- */
-export * as RedisTestServer from "./RedisTestServer.js"

@@ -11,13 +11,14 @@
  * to hunt for rarer differences.
  */
 import { layer } from "@effect/vitest"
-import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisClient } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect } from "effect"
 import type { Command } from "./differential/commands.js"
 import { sequence } from "./differential/commands.js"
 import { compareOnBoth } from "./differential/compare.js"
-import { groupSequence, trimmingSequence } from "./differential/focused.js"
+import { groupSequence, scriptSequence, trimmingSequence } from "./differential/focused.js"
 import { regressions } from "./differential/regressions.js"
 
 /**
@@ -63,6 +64,13 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("InMemory
     { commands: groupSequence },
     ({ commands }) => onBoth(commands),
     check(200, 60)
+  )
+
+  it.effect.prop(
+    "Go Pulse's Lua scripts get the same replies, errors and writes",
+    { commands: scriptSequence },
+    ({ commands }) => onBoth(commands),
+    check(150, 40)
   )
 
   for (const [name, commands] of regressions) {

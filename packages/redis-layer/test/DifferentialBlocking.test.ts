@@ -5,8 +5,9 @@
  * every step the same.
  */
 import { expect, layer } from "@effect/vitest"
-import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisClient } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect } from "effect"
 import { type Target, transcript } from "./differential/blocking.js"
 import { scenarios } from "./differential/blockingScenarios.js"

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs"
 import { expect, layer, vi } from "@effect/vitest"
-import { DeadLetter, type Event, EventStream, RedisClient, Sink, StartAt } from "@effect-pulse/core"
-import { RedisLayer, RedisTestServer } from "@effect-pulse/redis-layer"
+import { DeadLetter, type Event, EventStream, Inspect, RedisClient, Sink, StartAt } from "@effect-pulse/core"
+import { RedisLayer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Cause, Context, Deferred, Effect, Fiber, Layer, Logger, Redacted, Stream } from "effect"
 import { eventually, inspector } from "./helpers.js"
 
@@ -121,10 +122,29 @@ const everything = Effect.gen(function* () {
   yield* billing.close
   yield* Fiber.join(processing)
 
+  // Inspection, and a replay of a dead letter (the sink is closed: nothing takes it).
+  expect(yield* Inspect.streams()).toContain(name)
+  const info = yield* EventStream.info(name)
+  expect(info.sinks.map((sink) => sink.name)).toEqual([sinkName])
+  // The last event may still be pending: its ack can be cut short by the close.
+  const stillPending = yield* Inspect.pending(name, sinkName)
+  expect(stillPending.map((event) => event.id).filter((id) => id !== later)).toEqual([])
+  yield* RedisClient.RedisClient.use((redis) =>
+    redis.xadd(DeadLetter.key(name), [
+      ["n", "created"],
+      ["p", "6"],
+      ["sink", sinkName],
+      ["deliveries", "2"],
+      ["id", "1-0"]
+    ])
+  )
+  expect(yield* DeadLetter.replay(name)).toHaveLength(1)
+
   expect(yield* orders.remove(first!)).toBe(1)
   const redis = yield* RedisClient.RedisClient
   const { keepAlive, lease } = Sink.keys(sinkName)
-  yield* redis.del([keepAlive, lease, DeadLetter.key(name)])
+  yield* redis.del([keepAlive, lease])
+  yield* DeadLetter.destroy(name)
   yield* orders.destroy
   yield* returns.destroy
 })

@@ -1,7 +1,8 @@
 import * as net from "node:net"
 import { describe, expect, it, layer, vi } from "@effect/vitest"
 import { Errors, RedisClient } from "@effect-pulse/core"
-import { RedisLayer, RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisLayer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { ConfigProvider, Context, Effect, Fiber, Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
 import {
@@ -364,7 +365,12 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("RedisLay
             expect(read.map((r) => [r.key, r.entries.map((entry) => entry.id)])).toEqual([[stream, [id]]])
             expect(Array.from(read[0]!.entries[0]!.fields![1]![1])).toEqual([0, 255])
             expect((yield* redis.xread([{ key: stream, id: "0-0" }]))[0]!.entries[0]!.id).toBe(id)
-            expect(yield* redis.xinfoStream(stream)).toEqual({ length: 1, lastGeneratedId: id, groups: 1 })
+            expect(yield* redis.xinfoStream(stream)).toEqual({
+              length: 1,
+              lastGeneratedId: id,
+              entriesAdded: 1,
+              groups: 1
+            })
             expect(yield* redis.xpending(stream, "g")).toEqual({
               count: 1,
               smallestId: id,

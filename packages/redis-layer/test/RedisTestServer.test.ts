@@ -1,7 +1,7 @@
 import * as net from "node:net"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { RedisClient } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { ConfigProvider, Context, Effect, Fiber, Layer, Result, Schedule } from "effect"
 import { uniqueKey, whenReconnected } from "./helpers.js"
 

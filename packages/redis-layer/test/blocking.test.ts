@@ -1,6 +1,6 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { RedisClient } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect, Exit, Fiber, Scope } from "effect"
 import type { Redis } from "ioredis"
 import { blockedClients, bytesOf, eventually, inspector, uniqueKey, whenReconnected } from "./helpers.js"

@@ -3,7 +3,7 @@
  * server under test, condition polling, byte helpers.
  */
 import type { RedisClient } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Cause, Effect, Layer, Schedule } from "effect"
 import { Redis } from "ioredis"
 

@@ -1,6 +1,6 @@
 import { expect, layer } from "@effect/vitest"
 import { RedisClient } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect } from "effect"
 import { uniqueKey } from "./helpers.js"
 

@@ -5,12 +5,13 @@
  * @internal
  */
 import type { DateTime } from "effect"
-import type { Event } from "../Event.js"
-import { timeOfId } from "../Event.js"
+import type { Event, SinkEvent } from "../Event.js"
+import { AcknowledgerId, timeOfId } from "../Event.js"
 import type { FieldsInput, StreamEntry } from "../RedisClient.js"
+import type { Acknowledger } from "./acknowledger.js"
 import { fieldEventName, fieldPayload, fieldTopic } from "./keys.js"
+import { decodeUtf8 } from "./utf8.js"
 
-const utf8 = new TextDecoder()
 const empty: Uint8Array = new Uint8Array(0)
 
 /** The fields of a new entry; the topic field is only written when there is a topic, as Pulse does. */
@@ -31,12 +32,12 @@ export const toFields = (eventName: string, payload: Uint8Array | string, topic:
  * ASCII: those are read byte by byte, cheaper than a call into
  * `TextDecoder` (which the rest gets; both give the same string).
  */
-const decodeText = (bytes: Uint8Array): string => {
-  if (bytes.length > 64) return utf8.decode(bytes)
+const decodeName = (bytes: Uint8Array): string => {
+  if (bytes.length > 64) return decodeUtf8(bytes)
   let text = ""
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i]!
-    if (byte > 0x7f) return utf8.decode(bytes)
+    if (byte > 0x7f) return decodeUtf8(bytes)
     text += String.fromCharCode(byte)
   }
   return text
@@ -63,15 +64,54 @@ class ReadEvent implements Event {
   }
 }
 
+/** A sink's event: the acknowledger is an own field, so a spread copy keeps it. */
+class DeliveredEvent extends ReadEvent implements SinkEvent {
+  declare readonly sinkName: string
+  readonly [AcknowledgerId]: Acknowledger
+
+  constructor(
+    id: string,
+    streamName: string,
+    sinkName: string,
+    eventName: string,
+    topic: string | undefined,
+    payload: Uint8Array,
+    acknowledger: Acknowledger
+  ) {
+    super(id, streamName, sinkName, eventName, topic, payload)
+    this[AcknowledgerId] = acknowledger
+  }
+}
+
 /** The event carried by a stream entry. Unknown fields are ignored, missing ones read as empty. */
 export const toEvent = (streamName: string, sinkName: string | undefined, entry: StreamEntry): Event => {
+  const { eventName, payload, topic } = readFields(entry)
+  return new ReadEvent(entry.id, streamName, sinkName, eventName, topic, payload)
+}
+
+/** The event carried by an entry a sink delivered, with the sink's means of acknowledging it. */
+export const toSinkEvent = (
+  streamName: string,
+  sinkName: string,
+  entry: StreamEntry,
+  acknowledger: Acknowledger
+): SinkEvent => {
+  const { eventName, payload, topic } = readFields(entry)
+  return new DeliveredEvent(entry.id, streamName, sinkName, eventName, topic, payload, acknowledger)
+}
+
+const readFields = (entry: StreamEntry) => {
   let eventName = ""
   let payload: Uint8Array = empty
   let topic: string | undefined
   for (const [field, value] of entry.fields) {
-    if (field === fieldEventName) eventName = decodeText(value)
+    if (field === fieldEventName) eventName = decodeName(value)
     else if (field === fieldPayload) payload = value
-    else if (field === fieldTopic) topic = decodeText(value)
+    else if (field === fieldTopic) topic = decodeName(value)
   }
-  return new ReadEvent(entry.id, streamName, sinkName, eventName, topic, payload)
+  return { eventName, payload, topic }
 }
+
+/** How many entries a read returned, over all its streams. */
+export const countEntries = (reads: ReadonlyArray<{ readonly entries: ReadonlyArray<unknown> }>): number =>
+  reads.reduce((total, read) => total + read.entries.length, 0)

@@ -16,14 +16,21 @@ export const fieldEventName = "n"
 export const fieldPayload = "p"
 export const fieldTopic = "t"
 
-/**
- * The hash of a sink's consumer keep-alives: field = consumer name, value =
- * the time (epoch milliseconds) of its last heartbeat.
+/*
+ * Go Pulse's sink bookkeeping (v1.6.5, `streaming/sink.go`), shared with Go
+ * consumers of the same sink. A replicated map named `<name>` is the hash
+ * `map:<name>:content` plus the channel `map:<name>:updates` (see
+ * `replicatedMap.ts`).
  */
-export const sinkKeepAliveKey = (sink: string): string => `pulse:sink:${sink}:keepalive`
 
-/** The lease that lets one consumer of a sink at a time run the claim check. */
-export const sinkLeaseKey = (sink: string): string => `pulse:sink:${sink}:lease`
+/** The replicated map of a sink's consumer keep-alives: consumer -> UnixNano of its last beat. */
+export const goKeepAliveMapName = (sink: string): string => `sink:${sink}:keepalive`
+
+/** The claim-check lease of a sink: a string holding the lease's expiry (epoch ms), with a PX expiry. */
+export const goSinkLeaseKey = (sink: string): string => `sink:${sink}:stalelease`
+
+/** The replicated map of a stream's sinks: sink -> JSON list of its consumers on that stream. */
+export const goSinksMapName = (stream: string): string => `stream:${stream}:sinks`
 
 /**
  * The Redis key of a stream's dead letters: `pulse:dead:<name>`. Outside
@@ -40,3 +47,5 @@ export const deadLetterStreamName = (stream: string): string => `${stream}:dead`
 export const fieldDeadSink = "sink"
 export const fieldDeadDeliveries = "deliveries"
 export const fieldDeadOriginalId = "id"
+/** Why a stage gave up on the event at once (absent for events delivered `maxDeliveries` times). */
+export const fieldDeadReason = "reason"

@@ -4,28 +4,15 @@
  * @internal
  */
 
-import type { Duration } from "effect"
 import { Effect } from "effect"
-import type { InvalidOption, InvalidTopicPattern } from "../Errors.js"
+import type { InvalidOption } from "../Errors.js"
+import type { Options as ReadOptions } from "../Reader.js"
 import * as StartAt from "../StartAt.js"
 import * as Topic from "../Topic.js"
 import { validateDuration, validateInteger } from "./validation.js"
 
-/**
- * Options of readers (and, with more, of sinks).
- */
-export interface ReadOptions {
-  /** Where reading starts; `StartAt.newest` by default (resolved when the reader or sink is created). */
-  readonly start?: StartAt.StartAt | undefined
-  /** How long one poll waits on Redis for new events; 5 seconds by default, `0` waits forever. */
-  readonly blockDuration?: Duration.Input | undefined
-  /** The most events read from each stream in one poll; 1000 by default. */
-  readonly maxPolled?: number | undefined
-  /** The most events held in memory per consumer stream; polling pauses while it is full. 1000 by default. */
-  readonly bufferSize?: number | undefined
-  /** Which topics to deliver: a `Topic` matcher, a string (exact topic) or a `RegExp`; every topic by default. */
-  readonly topic?: Topic.Input | undefined
-}
+/** The options of readers, which sinks extend. */
+export type { ReadOptions }
 
 export interface ResolvedReadOptions {
   readonly start: StartAt.StartAt
@@ -43,12 +30,12 @@ export const defaults = {
 
 export const resolveReadOptions = (
   options: ReadOptions | undefined
-): Effect.Effect<ResolvedReadOptions, InvalidOption | InvalidTopicPattern> =>
+): Effect.Effect<ResolvedReadOptions, InvalidOption> =>
   Effect.all({
     start: StartAt.validate(options?.start ?? StartAt.newest),
     // An infinite block is Redis's `BLOCK 0`.
     blockMillis: validateDuration("blockDuration", options?.blockDuration ?? defaults.blockDuration, 0, 0),
     maxPolled: validateInteger("maxPolled", options?.maxPolled ?? defaults.maxPolled, 1),
     bufferSize: validateInteger("bufferSize", options?.bufferSize ?? defaults.bufferSize, 1),
-    topic: Topic.validate(Topic.fromInput(options?.topic ?? Topic.any))
+    topic: Effect.succeed(Topic.fromInput(options?.topic ?? Topic.any))
   })

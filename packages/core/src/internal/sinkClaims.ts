@@ -14,7 +14,8 @@
 import { Effect, Metric, Queue } from "effect"
 import type { Event } from "../Event.js"
 import type { PendingEntry } from "../RedisClient.js"
-import { deadLetterKey, fieldDeadDeliveries, fieldDeadOriginalId, fieldDeadSink } from "./keys.js"
+import { writeDeadLetters } from "./deadLetters.js"
+import { deadLetterKey } from "./keys.js"
 import { quietWhileGone } from "./sinkGroups.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
 import { deliver, now, settled } from "./sinkState.js"
@@ -22,13 +23,15 @@ import { deliver, now, settled } from "./sinkState.js"
 /**
  * Takes over pending entries: those delivered `maxDeliveries` times go to the
  * dead-letter stream and are acked; the others are delivered again here.
+ * A trace of its own: the claim check runs in the background.
  */
-export const claimPending = Effect.fnUntraced(function* (
+export const claimPending = Effect.fn("Sink.claim", { root: true })(function* (
   state: SinkState,
   stream: SinkStream,
   pending: ReadonlyArray<PendingEntry>,
   minIdleMillis: number
 ) {
+  yield* Effect.annotateCurrentSpan({ stream: stream.name, sink: state.name, consumer: state.consumer })
   const { redis } = state
   const claimed = yield* redis.xclaim(
     stream.key,
@@ -42,24 +45,19 @@ export const claimPending = Effect.fnUntraced(function* (
   const isDead = (id: string) => limit !== undefined && (deliveries.get(id) ?? 0) >= limit
   const again = claimed.filter((entry) => !isDead(entry.id))
   const dead = claimed.filter((entry) => isDead(entry.id))
+  yield* Effect.annotateCurrentSpan({ claimed: again.length, deadLettered: dead.length })
   if (again.length > 0) {
     yield* Metric.update(stream.claimed, again.length)
     yield* deliver(state, stream, again, "claimed")
   }
   if (dead.length > 0) {
     const deadIds = dead.map((entry) => entry.id)
-    // Copied first, then acked: a crash in between copies twice, never loses.
-    // Dead letters are not trimmed: they wait for someone to look at them.
-    yield* redis.xaddAll(
-      deadLetterKey(stream.name),
-      dead.map((entry) => [
-        ...entry.fields,
-        [fieldDeadSink, state.name],
-        [fieldDeadDeliveries, String(deliveries.get(entry.id))],
-        [fieldDeadOriginalId, entry.id]
-      ])
+    yield* writeDeadLetters(
+      redis,
+      stream.name,
+      state.name,
+      dead.map((entry) => ({ id: entry.id, fields: entry.fields, deliveries: deliveries.get(entry.id) ?? 0 }))
     )
-    yield* redis.xack(stream.key, state.name, deadIds)
     settled(stream, deadIds)
     yield* Metric.update(stream.deadLettered, dead.length)
     yield* Effect.logWarning(

@@ -16,8 +16,10 @@
 import { Effect, Metric } from "effect"
 import type { RedisError } from "../Errors.js"
 import type { StreamEntry } from "../RedisClient.js"
+import { isBeingDestroyed } from "./destroyWatch.js"
 import { compareIds, decrementId, formatId, type StreamId } from "./inMemory/ids.js"
 import { retryWhileDisconnected } from "./retry.js"
+import * as SinkRegistry from "./sinkRegistry.js"
 import type { SinkError, SinkState, SinkStream } from "./sinkState.js"
 
 const isCode = (code: string) => (error: RedisError) => error._tag === "RedisCommandError" && error.code === code
@@ -26,10 +28,14 @@ const keyExists = (state: SinkState, stream: SinkStream) =>
   Effect.map(state.redis.exists([stream.key]), (count) => count > 0)
 
 /**
- * Creates the group at `id` unless it exists, registers the consumer, and
+ * Creates the group at `id` unless it exists, registers the consumer (in
+ * the group and in Go Pulse's sinks map of the stream, `sinkRegistry`), and
  * takes the group's cursor as the last entry delivered. Only joining a
- * stream the application named creates its key (`MKSTREAM`); recovery never
- * does, so that nothing of a sink resurrects a deleted or expired stream.
+ * stream the application named creates its key (`MKSTREAM`, followed by the
+ * stream's TTL as Go Pulse's `NewSink` applies it); recovery never does, so
+ * that nothing of a sink resurrects a deleted or expired stream. The
+ * consumer must have beaten first (`sinkConsumers`): Go deletes a group
+ * consumer without a keep-alive entry at once.
  */
 export const joinGroup = Effect.fnUntraced(function* (
   state: SinkState,
@@ -41,7 +47,11 @@ export const joinGroup = Effect.fnUntraced(function* (
   yield* redis
     .xgroupCreate(stream.key, state.name, id, { mkStream: options.mkStream })
     .pipe(Effect.catchIf(isCode("BUSYGROUP"), () => Effect.void))
+  if (options.mkStream && stream.ttl !== undefined) {
+    yield* redis.pexpire(stream.key, stream.ttl.millis, stream.ttl.sliding ? undefined : "NX")
+  }
   yield* redis.xgroupCreateConsumer(stream.key, state.name, state.consumer)
+  yield* SinkRegistry.ensureRegistered(redis, stream.name, state.name, state.consumer, stream.ttl)
   const group = (yield* redis.xinfoGroups(stream.key)).find((info) => info.name === state.name)
   if (group !== undefined) {
     stream.lastDeliveredId = group.lastDeliveredId
@@ -155,7 +165,10 @@ export const recoverLostGroups = (
       const outcome = yield* unlessGone(state, stream, recreateGroup(state, stream), Effect.succeed("missing" as const))
       if (outcome !== "missing") return
       stream.missing = true
-      yield* Effect.logWarning(`stream ${stream.name} of sink ${state.name} vanished; waiting for it to exist again`)
+      // A destroy by this process is no fault: its sinks are told at once and end.
+      if (!isBeingDestroyed(stream.key)) {
+        yield* Effect.logWarning(`stream ${stream.name} of sink ${state.name} vanished; waiting for it to exist again`)
+      }
       yield* awaitKey(stream)
     }),
     { discard: true }

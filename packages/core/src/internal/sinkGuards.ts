@@ -12,6 +12,7 @@ import { Effect } from "effect"
 import { NotDeliveredToSink, SinkClosed } from "../Errors.js"
 import type { Event } from "../Event.js"
 import { streamKey } from "./keys.js"
+import type { SinkAcks } from "./sinkAcks.js"
 
 export interface GuardedSink {
   readonly name: string
@@ -58,5 +59,15 @@ export const makeGuards = (sink: GuardedSink) => {
       })
     )
 
-  return { ensureOpen, ensureDelivered }
+  /** `ack`, `ackAll` and `nack` behind {@link ensureDelivered}. */
+  const guard = (acks: SinkAcks): SinkAcks<SinkClosed | NotDeliveredToSink> => ({
+    ack: (event) => Effect.andThen(ensureDelivered("ack", [event]), () => acks.ack(event)),
+    ackAll: (events) => {
+      const list = Array.from(events)
+      return Effect.andThen(ensureDelivered("ackAll", list), () => acks.ackAll(list))
+    },
+    nack: (event) => Effect.andThen(ensureDelivered("nack", [event]), () => acks.nack(event))
+  })
+
+  return { ensureOpen, ensureDelivered, guard }
 }

@@ -8,6 +8,7 @@
  * @internal
  */
 import { Effect } from "effect"
+import { countEntries } from "./entries.js"
 import * as Poller from "./poller.js"
 import * as SinkGroups from "./sinkGroups.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
@@ -53,6 +54,14 @@ export const make = (state: SinkState, options: SinkPollOptions): Poller.Poller 
         ),
         [],
         awaitKey
+      ).pipe(
+        Effect.tap((reads) => Effect.annotateCurrentSpan("events", countEntries(reads))),
+        // Each poll is a trace of its own: the sink outlives whatever created it.
+        Effect.withSpan("Sink.read", {
+          root: true,
+          kind: "consumer",
+          attributes: { ...options.annotations, streams: present.length }
+        })
       )
     },
     handle: (reads) =>

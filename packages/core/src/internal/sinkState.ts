@@ -12,8 +12,9 @@ import type { Event } from "../Event.js"
 import type { Service as RedisService, StreamEntry } from "../RedisClient.js"
 import type { StartAt } from "../StartAt.js"
 import type { Matcher } from "../Topic.js"
-import { toEvent } from "./entries.js"
-import { sinkKeepAliveKey, streamKey } from "./keys.js"
+import type { Acknowledger } from "./acknowledger.js"
+import { toSinkEvent } from "./entries.js"
+import { streamKey } from "./keys.js"
 import {
   eventsAcked,
   eventsClaimed,
@@ -43,10 +44,14 @@ export const groupStartId = (start: StartAt): string => {
   }
 }
 
+/** A stream's expiry (its `ttl` or `slidingTtl`), which Go Pulse also gives the stream's sinks map. */
+export type StreamTtl = { readonly millis: number; readonly sliding: boolean } | undefined
+
 export interface SinkStream {
   readonly name: string
   readonly key: string
   readonly startId: string
+  readonly ttl: StreamTtl
   readonly delivered: Metric.Counter<number>
   readonly acked: Metric.Counter<number>
   readonly nacked: Metric.Counter<number>
@@ -81,25 +86,26 @@ export interface SinkState {
   readonly noAck: boolean
   readonly topic: Matcher
   readonly subscribers: Subscribers<SinkError>
-  readonly keepAliveKey: string
+  /** What the events this sink delivers carry, so that pipeline stages can ack them. */
+  readonly acknowledger: Acknowledger
   /** When this consumer handed each event out (Clock millis), for `nack`. */
   readonly deliveredAt: WeakMap<Event, number>
   /** Streams with events just nacked, for the claim that hands them back. */
   readonly handedBack: Queue.Queue<SinkStream>
 }
 
-export const makeState = (fields: Omit<SinkState, "keepAliveKey" | "deliveredAt">): SinkState => ({
+export const makeState = (fields: Omit<SinkState, "deliveredAt">): SinkState => ({
   ...fields,
-  keepAliveKey: sinkKeepAliveKey(fields.name),
   deliveredAt: new WeakMap()
 })
 
 export const newConsumerName = (): string => `consumer-${crypto.randomUUID()}`
 
-export const makeSinkStream = (sink: string, name: string, startId: string): SinkStream => ({
+export const makeSinkStream = (sink: string, name: string, startId: string, ttl: StreamTtl): SinkStream => ({
   name,
   key: streamKey(name),
   startId,
+  ttl,
   delivered: forStream(eventsDelivered, name, sink),
   acked: forStream(eventsAcked, name, sink),
   nacked: forStream(eventsNacked, name, sink),
@@ -114,6 +120,14 @@ export const makeSinkStream = (sink: string, name: string, startId: string): Sin
   unacked: new Map(),
   missing: false
 })
+
+/** Prunes what this consumer remembers holding once others have surely claimed it (a slow handler's events). */
+export const forgetLongHeld = (state: SinkState, time: number): void => {
+  const limit = 3 * state.graceMillis + state.checkIntervalMillis
+  for (const stream of state.streams.values()) {
+    for (const [id, deliveredAt] of stream.unacked) if (time - deliveredAt > limit) stream.unacked.delete(id)
+  }
+}
 
 /** Forgets the entries acked (or moved to the dead letters): they are no longer this consumer's to hand back. */
 export const settled = (stream: SinkStream, ids: ReadonlyArray<string>): void => {
@@ -142,7 +156,7 @@ export const deliver = Effect.fnUntraced(function* (
   const time = yield* now
   for (const entry of entries) {
     if (entry.fields === null) continue
-    const event = toEvent(stream.name, state.name, entry as StreamEntry)
+    const event = toSinkEvent(stream.name, state.name, entry as StreamEntry, state.acknowledger)
     if (state.topic.test(event.topic ?? "")) {
       events.push(event)
       state.deliveredAt.set(event, time)

@@ -22,7 +22,9 @@ export const loneSurrogateIndex = (text: string): number => loneSurrogate.exec(t
  * Stream and sink names follow the rules of Go Pulse: 1 to 512 characters,
  * none of them whitespace, NUL or a glob character (`*`, `?`, `[`, `]`),
  * which would make the keys awkward to address with `SCAN` or `KEYS`; and
- * they must be well-formed Unicode, so that each name has its own key.
+ * they must be well-formed Unicode, so that each name has its own key. A
+ * sink name may not contain `=` either: it is a key of Go Pulse's sinks map
+ * (`sinkRegistry`), where `=` marks the map's own fields, and Go refuses it.
  */
 export const validateName = (kind: "stream" | "sink", name: string): Effect.Effect<string, InvalidName> => {
   if (typeof name !== "string" || name.length === 0) {
@@ -39,6 +41,14 @@ export const validateName = (kind: "stream" | "sink", name: string): Effect.Effe
       new InvalidName({
         name,
         message: `a ${kind} name may not contain whitespace, NUL, '*', '?', '[' or ']'; found ${JSON.stringify(forbidden[0])} at ${forbidden.index}`
+      })
+    )
+  }
+  if (kind === "sink" && name.includes("=")) {
+    return Effect.fail(
+      new InvalidName({
+        name,
+        message: `a sink name may not contain '=' (a key of Go Pulse's sinks map); found at ${name.indexOf("=")}`
       })
     )
   }
@@ -62,6 +72,14 @@ export const isEntryId = (id: string): boolean => {
   const match = entryId.exec(id)
   if (match === null) return false
   return BigInt(match[1]!) <= maxUnsigned64 && (match[2] === undefined || BigInt(match[2]) <= maxUnsigned64)
+}
+
+/** Fails with `InvalidOption`, naming the option, unless every one of `ids` is an entry ID. */
+export const validateEntryIds = (option: string, ids: ReadonlyArray<string>): Effect.Effect<void, InvalidOption> => {
+  const malformed = ids.find((id) => !isEntryId(id))
+  return malformed === undefined
+    ? Effect.void
+    : Effect.fail(new InvalidOption({ option, message: `not an entry ID: ${JSON.stringify(malformed)}` }))
 }
 
 /**

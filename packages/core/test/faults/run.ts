@@ -6,7 +6,7 @@
  * until a deadline, and measures what happened.
  */
 import { type Event, EventStream, RedisClient, type Sink, StartAt } from "@effect-pulse/core"
-import type { RedisTestServer } from "@effect-pulse/redis-layer"
+import type { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect, Fiber, Schedule, Stream } from "effect"
 import { uniqueName } from "../utils/redisLayers.js"
 import type { Figures } from "./figures.js"

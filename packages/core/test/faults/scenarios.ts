@@ -3,7 +3,7 @@
  * on a running Redis.
  */
 import { RedisClient } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect, Schedule } from "effect"
 import type { Scenario } from "./run.js"
 

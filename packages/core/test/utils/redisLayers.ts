@@ -1,7 +1,8 @@
 import type { Vitest } from "@effect/vitest"
 import { layer } from "@effect/vitest"
-import { InMemoryRedis, RedisClient } from "@effect-pulse/core"
-import { RedisTestServer } from "@effect-pulse/redis-layer"
+import { RedisClient } from "@effect-pulse/core"
+import { InMemoryRedis } from "@effect-pulse/core/testing"
+import { RedisTestCluster, RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Duration, Effect, Layer, Schedule } from "effect"
 
 /**
@@ -15,14 +16,30 @@ export const redisLayers = [
 ] as const
 
 /**
+ * A local Redis Cluster (3 primaries, 3 replicas) through
+ * `RedisLayer.layerCluster`: the suites that opt in run on it as well, with
+ * their streams in different slots.
+ */
+export const clusterLayer = {
+  name: "RedisCluster",
+  layer: RedisTestCluster.layerClient as Layer.Layer<RedisClient.RedisClient, unknown>
+} as const
+
+/**
  * Registers the same suite once per Redis layer, with the live clock
- * (blocking reads and retries need real time on a real server).
+ * (blocking reads and retries need real time on a real server). With
+ * `cluster: true` it also runs on a local Redis Cluster: a representative
+ * subset of suites does (each starts a cluster of six processes, too slow
+ * for every suite).
  */
 export const describeOnBothLayers = (
   name: string,
-  suite: (it: Vitest.MethodsNonLive<RedisClient.RedisClient>, layerName: string) => void
+  suite: (it: Vitest.MethodsNonLive<RedisClient.RedisClient>, layerName: string) => void,
+  options: { readonly cluster?: boolean } = {}
 ): void => {
-  for (const { name: layerName, layer: redisLayer } of redisLayers) {
+  for (const { name: layerName, layer: redisLayer } of options.cluster === true
+    ? [...redisLayers, clusterLayer]
+    : redisLayers) {
     layer(redisLayer, { excludeTestServices: true, timeout: "60 seconds" })(`${name} [${layerName}]`, (it) =>
       suite(it, layerName)
     )

@@ -25,6 +25,13 @@ const recordingKeys = Effect.gen(function* () {
   const recording = new Proxy(redis, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver)
+      if (property === "runScript" && typeof value === "function") {
+        // Scripts name their keys in their second argument (a channel among them is no key: it never exists).
+        return (name: string, scriptKeys: ReadonlyArray<string>, ...rest: Array<unknown>) => {
+          for (const key of scriptKeys) keys.add(key)
+          return (value as (...args: Array<unknown>) => unknown).apply(target, [name, scriptKeys, ...rest])
+        }
+      }
       if (typeof property !== "string" || !writes.has(property) || typeof value !== "function") return value
       return (key: string, ...rest: Array<unknown>) => {
         keys.add(key)

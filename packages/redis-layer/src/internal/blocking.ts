@@ -45,7 +45,8 @@ const xreadgroupCommand = command("XREADGROUP")
 
 type Abort = (error: Errors.RedisConnectionError) => void
 
-class Session {
+/** One blocking connection, reconnected by the next read whenever it was lost or dropped. */
+export class Session {
   private current: Redis | undefined
   private closed = false
   private readonly inFlight = new Set<Abort>()
@@ -61,6 +62,11 @@ class Session {
     const error = this.closedError()
     for (const abort of this.inFlight) abort(error)
     this.inFlight.clear()
+    this.drop(this.current)
+  }
+
+  /** Drops the connection (if any): the next read connects afresh, through `duplicate`. */
+  reset(): void {
     this.drop(this.current)
   }
 

@@ -7,11 +7,10 @@
  *
  * @internal
  */
-
 import * as net from "node:net"
-import type { Errors } from "@effect-pulse/core"
-import { Effect } from "effect"
-import type { Redis } from "ioredis"
+import { Errors } from "@effect-pulse/core"
+import { Effect, type Scope } from "effect"
+import type { Cluster, Redis } from "ioredis"
 import { connectionError, isReplyError, replyCode, type Scrub } from "./errors.js"
 
 /** What a connection attempt needs to know to wait and to explain a failure. */
@@ -26,7 +25,7 @@ export interface ConnectOptions {
  * Keeps ioredis from printing "Unhandled error event" for every failed
  * reconnection attempt; failures reach callers as typed errors instead.
  */
-export const silenceErrors = (client: Redis): Redis => {
+export const silenceErrors = <Client extends Redis | Cluster>(client: Client): Client => {
   client.on("error", ignore)
   return client
 }
@@ -59,7 +58,7 @@ const probeRetryMillis = 100
  * caller owns it.
  */
 export const waitUntilReady = (
-  client: Redis,
+  client: Redis | Cluster,
   options: ConnectOptions
 ): Effect.Effect<void, Errors.RedisConnectionError> =>
   Effect.callback<void, Errors.RedisConnectionError>((resume) => {
@@ -127,7 +126,8 @@ export const waitUntilReady = (
     // A plain Redis port answers a TLS handshake with silence (it waits for
     // the end of an inline command), so a TLS connection to it would wait
     // out the whole timeout: when the handshake is slow, ask in plain text.
-    const { host, port, tls } = client.options
+    // A cluster's nodes are found through its seeds: the check applies to single nodes.
+    const { host, port, tls } = "host" in client.options ? client.options : {}
     const plainCheck =
       tls === undefined || host === undefined || port === undefined
         ? undefined
@@ -222,7 +222,7 @@ const quitTimeoutMillis = 1000
  * `disconnect` in any case, also when Redis does not answer within a second
  * (a paused server) or the connection is down already.
  */
-export const close = (client: Redis): Effect.Effect<void> =>
+export const close = (client: Redis | Cluster): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
     if (client.status !== "ready") {
       client.disconnect()
@@ -239,3 +239,24 @@ export const close = (client: Redis): Effect.Effect<void> =>
     const timer = setTimeout(finish, quitTimeoutMillis)
     client.quit().then(finish, finish)
   })
+
+/**
+ * A client from `create`, connected and ready (see `waitUntilReady`), closed
+ * when the scope ends (see `close`). A `create` that throws (ioredis refusing
+ * its options) fails with `InvalidOption`.
+ */
+export const openClient = <Client extends Redis | Cluster>(
+  create: () => Client,
+  options: ConnectOptions
+): Effect.Effect<Client, Errors.InvalidOption | Errors.RedisConnectionError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.try({
+      try: () => silenceErrors(create()),
+      catch: (error) =>
+        new Errors.InvalidOption({
+          option: "ioredis",
+          message: options.scrub(`ioredis refused the options: ${error instanceof Error ? error.message : error}`)
+        })
+    }),
+    close
+  ).pipe(Effect.tap((client) => waitUntilReady(client, options)))

@@ -26,6 +26,9 @@ export const textOrNull = (reply: Raw): string | null => (reply === null ? null 
  */
 export const integer = (reply: Raw): number => (typeof reply === "number" ? reply : Number(String(reply)))
 
+/** An integer reply, or `null` for nil. */
+export const integerOrNull = (reply: Raw): number | null => (reply === null ? null : integer(reply))
+
 /** An integer reply of 0 or 1 as a boolean. */
 export const flag = (reply: Raw): boolean => integer(reply) === 1
 
@@ -152,6 +155,7 @@ export const streamInfo = (reply: Raw): RedisClient.StreamInfo => {
   return {
     length: integer(info.get("length")),
     lastGeneratedId: text(info.get("last-generated-id")),
+    entriesAdded: integer(info.get("entries-added")),
     groups: integer(info.get("groups"))
   }
 }
@@ -164,9 +168,17 @@ export const groupInfos = (reply: Raw): ReadonlyArray<RedisClient.GroupInfo> =>
       name: text(info.get("name")),
       consumers: integer(info.get("consumers")),
       pending: integer(info.get("pending")),
-      lastDeliveredId: text(info.get("last-delivered-id"))
+      lastDeliveredId: text(info.get("last-delivered-id")),
+      entriesRead: integerOrNull(info.get("entries-read") ?? null),
+      lag: integerOrNull(info.get("lag") ?? null)
     }
   })
+
+/** The reply of `SCAN`: the next cursor and the keys found. */
+export const scanPage = (reply: Raw): RedisClient.ScanPage => {
+  const [cursor, keys] = reply as readonly [Buffer, ReadonlyArray<Buffer>]
+  return { cursor: cursor.toString(), keys: keys.map(text) }
+}
 
 /** The reply of `XINFO CONSUMERS key group`. */
 export const consumerInfos = (reply: Raw): ReadonlyArray<RedisClient.ConsumerInfo> =>
@@ -203,3 +215,10 @@ export const hash = (reply: Raw): Readonly<Record<string, string>> => {
   }
   return result
 }
+
+/**
+ * A script's reply as plain values: bulk strings as text, integers as
+ * numbers, nil as `null`, arrays item by item.
+ */
+export const scriptReply = (reply: Raw): unknown =>
+  Buffer.isBuffer(reply) ? reply.toString() : Array.isArray(reply) ? reply.map(scriptReply) : reply

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto"
 import type { Errors } from "@effect-pulse/core"
 import { Effect } from "effect"
-import type { Redis } from "ioredis"
+import type { Cluster, Redis } from "ioredis"
 import { isReplyError, type Scrub, toRedisError, withoutScriptLocation } from "./errors.js"
 import { type Argument, command, dispatch } from "./send.js"
 
@@ -36,7 +36,7 @@ const isNoScript = (error: unknown): boolean => isReplyError(error) && error.mes
  * Failures report the command as `label`, with the message Redis gives
  * that command outside a script (see `withoutScriptLocation`).
  */
-export const makeRunner = (client: Redis, scrub: Scrub) => {
+export const makeRunner = (client: Redis | Cluster, scrub: Scrub) => {
   const cached = new Set<string>()
   const scrubScriptError: Scrub = (text) => withoutScriptLocation(scrub(text))
   return <A>(

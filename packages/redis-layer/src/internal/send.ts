@@ -5,7 +5,7 @@
  */
 import type { Errors, RedisClient } from "@effect-pulse/core"
 import { Effect } from "effect"
-import { Command as IoredisCommand, type Redis } from "ioredis"
+import { type Cluster, Command as IoredisCommand, type Redis } from "ioredis"
 import { type Scrub, toRedisError } from "./errors.js"
 
 /** An argument as ioredis writes it: strings as UTF-8, `Buffer`s as they are, numbers in decimal. */
@@ -44,7 +44,7 @@ type Callback = (error: Error | null | undefined, reply: unknown) => void
  */
 const inFlight = Symbol("effect-pulse/inFlight")
 
-type Counted = Redis & { [inFlight]?: number }
+type Counted = (Redis | Cluster) & { [inFlight]?: number }
 
 /**
  * Sends `args` as `command` on `client`; `callback` gets the error or the raw reply.
@@ -56,9 +56,15 @@ type Counted = Redis & { [inFlight]?: number }
  * (`sendCommand`, as ioredis does with auto-pipelining off), and the rest go
  * through auto-pipelining as before. Order on the connection is kept: a
  * command is only written directly when no earlier one can be waiting in an
- * auto-pipeline.
+ * auto-pipeline. A cluster client always goes through auto-pipelining, which
+ * routes each command to its slot's node.
  */
-export const dispatch = (client: Redis, command: Command, args: ReadonlyArray<Argument>, callback: Callback): void => {
+export const dispatch = (
+  client: Redis | Cluster,
+  command: Command,
+  args: ReadonlyArray<Argument>,
+  callback: Callback
+): void => {
   const counted = client as Counted
   const pending = counted[inFlight] ?? 0
   counted[inFlight] = pending + 1
@@ -66,7 +72,7 @@ export const dispatch = (client: Redis, command: Command, args: ReadonlyArray<Ar
     counted[inFlight]!--
     callback(error, reply)
   }
-  if (pending === 0 && client.options.enableAutoPipelining === true) {
+  if (pending === 0 && !client.isCluster && client.options.enableAutoPipelining === true) {
     const options: ConstructorParameters<typeof IoredisCommand>[2] & {} = { replyEncoding: null }
     if (client.options.keyPrefix !== undefined) options.keyPrefix = client.options.keyPrefix
     if (client.options.showFriendlyErrorStack === true) options.errorStack = new Error()
@@ -101,7 +107,7 @@ export const pushFields = (args: Array<Argument>, fields: RedisClient.FieldsInpu
  * defect (a reply of a shape Redis does not send), not a Redis error.
  */
 export const send = <A>(
-  client: Redis,
+  client: Redis | Cluster,
   command: Command,
   args: ReadonlyArray<Argument>,
   decode: (reply: unknown) => A,

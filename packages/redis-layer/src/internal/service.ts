@@ -5,12 +5,13 @@
  */
 import type { RedisClient } from "@effect-pulse/core"
 import { Effect } from "effect"
-import type { Redis } from "ioredis"
+import { Cluster, type Redis } from "ioredis"
 import { makeAddAll, makeAddExpiring } from "./addAll.js"
 import * as Blocking from "./blocking.js"
 import { makeDeleteConsumerIfNoPending } from "./deleteConsumer.js"
 import { makeDelIfEquals } from "./delIfEquals.js"
 import type { Scrub } from "./errors.js"
+import { goPulseClusterScripts, goPulseScripts, takesChannel } from "./goPulseScripts.js"
 import * as Reply from "./replies.js"
 import { makeRunner } from "./script.js"
 import { type Argument, command, pushFields, send } from "./send.js"
@@ -21,6 +22,9 @@ export interface ServiceOptions {
   readonly scrub: Scrub
   readonly blocking: Blocking.BlockingOptions
 }
+
+/** Every command of the service but the blocking connections, which depend on the deployment. */
+export type Commands = Omit<RedisClient.Service, "blockingConnection">
 
 const XADD = command("XADD")
 const XRANGE = command("XRANGE")
@@ -35,6 +39,7 @@ const XCLAIM = command("XCLAIM")
 const XAUTOCLAIM = command("XAUTOCLAIM")
 const XPENDING = command("XPENDING")
 const XGROUP = command("XGROUP")
+const SCAN = command("SCAN")
 const DEL = command("DEL")
 const EXISTS = command("EXISTS")
 const PEXPIRE = command("PEXPIRE")
@@ -55,9 +60,18 @@ const decodeIds = (reply: unknown): ReadonlyArray<string> => (reply as ReadonlyA
 const decodeId = (reply: unknown): string | null => (reply === null ? null : (reply as Buffer).toString())
 
 /** The service over `options.client`. */
-export const make = (options: ServiceOptions): RedisClient.Service => {
-  const { client, scrub } = options
+export const make = (options: ServiceOptions): RedisClient.Service => ({
+  ...makeCommands(options.client, options.scrub),
+  blockingConnection: Blocking.make(options.blocking, Reply.streamReads, Reply.groupStreamReads)
+})
+
+/**
+ * The commands over one ioredis client, a single node's or a cluster's
+ * (which routes each command to the node serving its key).
+ */
+export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands => {
   const evaluate = makeRunner(client, scrub)
+  const onCluster = client instanceof Cluster
   const addExpiring = makeAddExpiring(evaluate)
   const run = <A>(cmd: typeof XADD, args: ReadonlyArray<Argument>, decode: (reply: unknown) => A) =>
     send(client, cmd, args, decode, scrub)
@@ -124,11 +138,16 @@ export const make = (options: ServiceOptions): RedisClient.Service => {
       ),
     xgroupDestroy: (key, group) => run(XGROUP, ["DESTROY", key, group], Reply.flag),
     xgroupCreateConsumer: (key, group, consumer) => run(XGROUP, ["CREATECONSUMER", key, group, consumer], Reply.flag),
-    xgroupDelConsumer: (key, group, consumer) => run(XGROUP, ["DELCONSUMER", key, group, consumer], Reply.integer),
     xgroupDelConsumerIfNoPending: makeDeleteConsumerIfNoPending(evaluate),
-    xgroupSetId: (key, group, id) => run(XGROUP, ["SETID", key, group, id], Reply.ignore),
     xinfoGroups: (key) => run(XINFO, ["GROUPS", key], Reply.groupInfos),
     xinfoConsumers: (key, group) => run(XINFO, ["CONSUMERS", key, group], Reply.consumerInfos),
+    scan: (cursor, scanOptions) => {
+      const args: Array<Argument> = [cursor]
+      if (scanOptions?.match !== undefined) args.push("MATCH", scanOptions.match)
+      if (scanOptions?.count !== undefined) args.push("COUNT", scanOptions.count)
+      if (scanOptions?.type !== undefined) args.push("TYPE", scanOptions.type)
+      return run(SCAN, args, Reply.scanPage)
+    },
     del: (keys) => (keys.length === 0 ? zero : run(DEL, keys, Reply.integer)),
     exists: (keys) => (keys.length === 0 ? zero : run(EXISTS, keys, Reply.integer)),
     pexpire: (key, millis, condition) =>
@@ -145,6 +164,17 @@ export const make = (options: ServiceOptions): RedisClient.Service => {
     hset: (key, field, value) => run(HSET, [key, field, value], Reply.integer),
     hgetall: (key) => run(HGETALL, [key], Reply.hash),
     hdel: (key, fields) => (fields.length === 0 ? zero : run(HDEL, [key, ...fields], Reply.integer)),
-    blockingConnection: Blocking.make(options.blocking, Reply.streamReads, Reply.groupStreamReads)
+    runScript: <Name extends RedisClient.ScriptName>(
+      name: Name,
+      keys: ReadonlyArray<string>,
+      args: ReadonlyArray<string>
+    ) => {
+      const decode = (reply: unknown) => Reply.scriptReply(reply) as RedisClient.ScriptReplies[Name]
+      if (onCluster && takesChannel(name)) {
+        const [key, channel] = keys
+        return evaluate(goPulseClusterScripts[name], ["", 1, key, ...args, channel], "EVALSHA", decode)
+      }
+      return evaluate(goPulseScripts[name], ["", keys.length, ...keys, ...args], "EVALSHA", decode)
+    }
   }
 }

@@ -30,7 +30,6 @@ import {
   payloads,
   rangeEnd,
   rangeStart,
-  setIdTarget,
   smallEntriesKey,
   smallFields,
   streamKey,
@@ -40,6 +39,7 @@ import {
   ttl
 } from "./domains.js"
 import { command, listOf, oneOf, weighted } from "./pick.js"
+import { scriptCommand } from "./scripts.js"
 
 /**
  * An add of `repeat` entries with explicit IDs and a payload of `bytes`
@@ -113,11 +113,17 @@ const commands = [
   [5, command("xgroupCreate", { key: streamKey, group, id: groupStart, mkStream: oneOf(false, true) })],
   [1, command("xgroupDestroy", { key: streamKey, group })],
   [1, command("xgroupCreateConsumer", { key: streamKey, group, consumer })],
-  [1, command("xgroupDelConsumer", { key: streamKey, group, consumer })],
   [1, command("xgroupDelConsumerIfNoPending", { key: streamKey, group, consumer })],
-  [2, command("xgroupSetId", { key: streamKey, group, id: setIdTarget })],
   [1, command("xinfoGroups", { key: streamKey })],
   [1, command("xinfoConsumers", { key: streamKey, group })],
+  [
+    1,
+    command("scanAll", {
+      match: oneOf<string | undefined>(undefined, "s*", "?1", "[sx]*", "[^s]*", "\\s1", "h", "missing", "к*"),
+      type: oneOf<string | undefined>(undefined, "stream", "hash", "string", "STREAM"),
+      count: oneOf<number | undefined>(undefined, 1, 1000, 0)
+    })
+  ],
   [1, command("del", { keys: listOf(anyKey, 1, 3) })],
   [1, command("exists", { keys: listOf(anyKey, 1, 3) })],
   [
@@ -141,7 +147,8 @@ const commands = [
   [1, command("get", { key: stringKey })],
   [1, command("hset", { key: hashKey, field: oneOf("f", "g", "поле"), value: oneOf("v1", "v2", "", "значение") })],
   [1, command("hgetall", { key: hashKey })],
-  [1, command("hdel", { key: hashKey, fields: listOf(oneOf("f", "g", "z", "поле"), 1, 2) })]
+  [1, command("hdel", { key: hashKey, fields: listOf(oneOf("f", "g", "z", "поле"), 1, 2) })],
+  [3, scriptCommand]
 ] as const
 
 type ValueOf<A> = A extends Arbitrary.Arbitrary<infer T> ? T : never

@@ -209,7 +209,6 @@ export const claimIdle = oneOf(undefined, 50_000_000, 0, 50_000_000)
 export const cursor = oneOf("0", "0-0", "$", ref(0), ref(1), ref(2), "12", ">", "bad")
 export const groupCursor = oneOf(">", ">", ">", ">", "0", "0", ref(1), ref(3), "$", "bad")
 export const groupStart = oneOf("0", "$", "0", "$", "0", ref(0), ref(2), "7", "bad", "+", "-")
-export const setIdTarget = oneOf("$", "0", ref(0), ref(2), "-", "+", "bad")
 export const flag = oneOf(false, false, false, true)
 export const noMkStream = oneOf(false, false, false, false, true)
 

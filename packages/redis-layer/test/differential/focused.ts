@@ -14,9 +14,11 @@ import {
   flag,
   type IdArgument,
   minIdle,
-  ref
+  ref,
+  type Ttl
 } from "./domains.js"
 import { command, listOf, oneOf, weighted } from "./pick.js"
+import { scriptCommand } from "./scripts.js"
 
 const trimmedKey = oneOf("s3", "s2")
 
@@ -43,8 +45,8 @@ const cursor = oneOf<IdArgument>(">", ">", ">", "0", ref(2))
 
 /**
  * Group commands on mostly one stream and group, with mostly valid arguments:
- * deliveries, redeliveries after `SETID` back, claims, acks, deletions of
- * pending entries, consumers deleted with pending entries.
+ * deliveries, claims, acks, deletions of pending entries, consumers deleted
+ * only when nothing is pending for them.
  */
 const groupCommand = weighted<Command>(
   [
@@ -95,9 +97,7 @@ const groupCommand = weighted<Command>(
       minIdle: oneOf(undefined, undefined, 0, 10_000_000)
     })
   ],
-  [2, command("xgroupSetId", { key, group, id: oneOf<IdArgument>("0", "$", ref(0), ref(3)) })],
   [1, command("xgroupCreateConsumer", { key, group, consumer })],
-  [1, command("xgroupDelConsumer", { key, group, consumer })],
   [1, command("xgroupDelConsumerIfNoPending", { key, group, consumer })],
   [1, command("xinfoConsumers", { key, group })],
   [1, command("xinfoGroups", { key })],
@@ -110,4 +110,38 @@ const groupCommand = weighted<Command>(
 export const groupSequence: Arbitrary.Arbitrary<Array<Command>> = Arbitrary.map(
   listOf(groupCommand, 20, 60),
   (commands) => [...preamble, ...commands]
+)
+
+/** What a script run left in its first key, read right after it. */
+const readBack = (command: Command): Array<Command> => {
+  if (command._tag !== "runScript") return [command]
+  const key = command.keys[0]!
+  return [command, command.name === "leaseAcquire" ? { _tag: "get", key } : { _tag: "hgetall", key }]
+}
+
+/**
+ * Go Pulse's scripts among the hash and string commands they share keys
+ * with, each script run followed by a read of the key it wrote: 10 to 40
+ * commands.
+ */
+export const scriptSequence: Arbitrary.Arbitrary<Array<Command>> = Arbitrary.map(
+  listOf(
+    weighted<Command>(
+      [8, scriptCommand],
+      [1, command("hset", { key: oneOf("h"), field: oneOf("f", "=rev", "=kind"), value: oneOf("v1", "12", '["a"]') })],
+      [
+        1,
+        command("set", {
+          key: oneOf("x", "h"),
+          value: oneOf("2500", "v"),
+          onlyIfMissing: oneOf(false),
+          ttl: oneOf<Ttl | undefined>(undefined)
+        })
+      ],
+      [1, command("pttl", { key: oneOf("x", "h") })]
+    ),
+    10,
+    40
+  ),
+  (commands) => commands.flatMap(readBack)
 )

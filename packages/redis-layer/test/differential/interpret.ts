@@ -217,12 +217,8 @@ export const interpret = (
       return redis.xgroupDestroy(command.key, command.group)
     case "xgroupCreateConsumer":
       return redis.xgroupCreateConsumer(command.key, command.group, command.consumer)
-    case "xgroupDelConsumer":
-      return redis.xgroupDelConsumer(command.key, command.group, command.consumer)
     case "xgroupDelConsumerIfNoPending":
       return redis.xgroupDelConsumerIfNoPending(command.key, command.group, command.consumer)
-    case "xgroupSetId":
-      return redis.xgroupSetId(command.key, command.group, id(command.key, command.id))
     case "xinfoGroups":
       return redis.xinfoGroups(command.key)
     case "xinfoConsumers":
@@ -264,5 +260,25 @@ export const interpret = (
       return redis.hgetall(command.key)
     case "hdel":
       return redis.hdel(command.key, command.fields)
+    case "runScript":
+      return redis.runScript(command.name as RedisClient.ScriptName, command.keys, command.args)
+    case "scanAll":
+      return scanAll(redis, command)
   }
 }
+
+/**
+ * A whole `SCAN` walk, its keys sorted and without repeats: Redis returns
+ * keys in its hash table's order and in steps of its choosing, so only the
+ * set of keys a walk finds is the same on both implementations.
+ */
+const scanAll = Effect.fnUntraced(function* (redis: RedisClient.Service, options: RedisClient.ScanOptions) {
+  const keys = new Set<string>()
+  let cursor = "0"
+  do {
+    const page = yield* redis.scan(cursor, options)
+    for (const key of page.keys) keys.add(key)
+    cursor = page.cursor
+  } while (cursor !== "0")
+  return [...keys].sort()
+})

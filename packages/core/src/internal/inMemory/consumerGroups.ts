@@ -54,7 +54,31 @@ export class ConsumerGroup {
   readonly pending = new IdMap<PendingEntry>()
   readonly consumers = new Map<string, Consumer>()
 
+  /**
+   * How many of the stream's entries the group has read (Redis's
+   * `entries_read`), `undefined` when unknown (after `CREATE` or `SETID`
+   * without `ENTRIESREAD`, or a read past entries deleted by `XDEL`).
+   */
+  entriesRead: number | undefined = undefined
+
   constructor(public lastId: StreamId) {}
+
+  /** `XINFO GROUPS`'s `lag`, as Redis 7.0 computes it; `undefined` when it cannot tell. */
+  lag(stream: Stream): number | undefined {
+    if (stream.entriesAdded === 0) return 0
+    if (this.entriesRead !== undefined && !stream.hasTombstonesFrom(this.lastId)) {
+      return stream.entriesAdded - this.entriesRead
+    }
+    const read = stream.entriesUpTo(this.lastId)
+    return read === undefined ? undefined : stream.entriesAdded - read
+  }
+
+  /** Moves the last delivered ID forward to `id`, counting the read as Redis 7.0 does. */
+  private advanceTo(stream: Stream, id: StreamId): void {
+    if (this.entriesRead !== undefined && !stream.hasTombstonesFrom(id)) this.entriesRead++
+    else if (stream.entriesAdded > 0) this.entriesRead = stream.entriesUpTo(id)
+    this.lastId = id
+  }
 
   /** Redis's `XGROUP CREATECONSUMER`: whether the consumer is new. */
   createConsumer(name: string, now: number): boolean {
@@ -71,7 +95,7 @@ export class ConsumerGroup {
     return consumer
   }
 
-  /** `XGROUP DELCONSUMER`: drops the consumer and its pending entries; returns how many it had. */
+  /** Drops the consumer and its pending entries (as `XGROUP DELCONSUMER` does); returns how many it had. */
   deleteConsumer(name: string): number {
     const consumer = this.consumers.get(name)
     if (consumer === undefined) return 0
@@ -83,8 +107,8 @@ export class ConsumerGroup {
 
   /**
    * `XREADGROUP ... >`: entries after the last delivered ID. Without `noAck`
-   * each becomes pending for the consumer; one already pending (after a
-   * `SETID` back) moves to this consumer with its count back to 1.
+   * each becomes pending for the consumer. (None can be pending already: the
+   * service has no `XGROUP SETID` to move the last delivered ID back.)
    */
   deliverNew(stream: Stream, consumerName: string, count: number, noAck: boolean, now: number): Array<StoredEntry> {
     const start = incrementId(this.lastId)
@@ -92,18 +116,11 @@ export class ConsumerGroup {
     const consumer = this.consumerToServe(consumerName, now)
     const entries = stream.range(start, maxId, count, false)
     for (const entry of entries) {
-      if (compareIds(entry.id, this.lastId) > 0) this.lastId = entry.id
+      if (compareIds(entry.id, this.lastId) > 0) this.advanceTo(stream, entry.id)
       if (noAck) continue
-      const existing = this.pending.get(entry.id)
-      if (existing === undefined) {
-        const pending: PendingEntry = { id: entry.id, consumer, deliveryTime: now, deliveryCount: 1 }
-        this.pending.set(entry.id, pending)
-        consumer.pending.set(entry.id, pending)
-      } else {
-        this.moveTo(existing, consumer)
-        existing.deliveryTime = now
-        existing.deliveryCount = 1
-      }
+      const pending: PendingEntry = { id: entry.id, consumer, deliveryTime: now, deliveryCount: 1 }
+      this.pending.set(entry.id, pending)
+      consumer.pending.set(entry.id, pending)
     }
     return entries
   }

@@ -15,7 +15,7 @@ import type {
   PendingSummary
 } from "../../RedisClient.js"
 import { ConsumerGroup, compareNames } from "./consumerGroups.js"
-import { formatId, minId, parseLooseId, parseRangeEnd, parseRangeStart, parseStrictId } from "./ids.js"
+import { formatId, minId, parseRangeEnd, parseRangeStart, parseStrictId } from "./ids.js"
 import { err, int64Argument, keyMustExist, noKeyOrGroup, noSuchGroup, ReplyError } from "./replies.js"
 import { entryReply, type Store } from "./store.js"
 import type { StoredEntry, Stream } from "./streamStore.js"
@@ -40,7 +40,7 @@ const requireKey = (store: Store, key: string, now: number): Stream => {
   return stream
 }
 
-/** The group XGROUP SETID / CREATECONSUMER / DELCONSUMER require. */
+/** The group XGROUP CREATECONSUMER requires. */
 const requireNamedGroup = (store: Store, key: string, group: string, now: number): ConsumerGroup => {
   const consumerGroup = requireKey(store, key, now).groups.get(group)
   if (consumerGroup === undefined) throw noSuchGroup(key, group)
@@ -217,10 +217,6 @@ export const xgroupDestroy = (store: Store, key: string, group: string, now: num
 export const xgroupCreateConsumer = (store: Store, key: string, group: string, consumer: string, now: number) =>
   requireNamedGroup(store, key, group, now).createConsumer(consumer, now)
 
-/** `XGROUP DELCONSUMER`: how many entries were pending for the consumer (they are dropped). */
-export const xgroupDelConsumer = (store: Store, key: string, group: string, consumer: string, now: number) =>
-  requireNamedGroup(store, key, group, now).deleteConsumer(consumer)
-
 /**
  * Not a Redis command: deletes the consumer only if nothing is pending for
  * it, as the Redis layer's script does (`false` when the key, the group or
@@ -239,22 +235,20 @@ export const xgroupDelConsumerIfNoPending = (
   return true
 }
 
-/** `XGROUP SETID key group id`; `$` is the stream's last ID, `-` and `+` are allowed. */
-export const xgroupSetId = (store: Store, key: string, group: string, id: string, now: number): void => {
-  const consumerGroup = requireNamedGroup(store, key, group, now)
-  consumerGroup.lastId = id === "$" ? requireKey(store, key, now).lastId : parseLooseId(id)
-}
-
 /** `XINFO GROUPS`, in the order of the group names' bytes. */
-export const xinfoGroups = (store: Store, key: string, now: number): ReadonlyArray<GroupInfo> =>
-  [...requireInfoKey(store, key, now).groups]
+export const xinfoGroups = (store: Store, key: string, now: number): ReadonlyArray<GroupInfo> => {
+  const stream = requireInfoKey(store, key, now)
+  return [...stream.groups]
     .sort(([a], [b]) => compareNames(a, b))
     .map(([name, group]) => ({
       name,
       consumers: group.consumers.size,
       pending: group.pending.size,
-      lastDeliveredId: formatId(group.lastId)
+      lastDeliveredId: formatId(group.lastId),
+      entriesRead: group.entriesRead ?? null,
+      lag: group.lag(stream) ?? null
     }))
+}
 
 /** `XINFO CONSUMERS`: idle time is the time since the consumer was last seen. */
 export const xinfoConsumers = (store: Store, key: string, group: string, now: number): ReadonlyArray<ConsumerInfo> => {

@@ -112,9 +112,6 @@ const parseGeneric = (
 /** An ID where `-` and `+` are refused (XDEL, XACK, XCLAIM, XREAD, XGROUP CREATE, ...). */
 export const parseStrictId = (text: string): StreamId => parseGeneric(text, { missingSeq: 0n, strict: true }).id
 
-/** An ID where `-` and `+` mean the smallest and largest IDs (XGROUP SETID). */
-export const parseLooseId = (text: string): StreamId => parseGeneric(text, { missingSeq: 0n, strict: false }).id
-
 /** The ID argument of XADD, other than `*`: `<ms>-<seq>`, `<ms>` or `<ms>-*`. */
 export const parseAddId = (text: string): ParsedId =>
   parseGeneric(text, { missingSeq: 0n, strict: true, allowAutoSeq: true })

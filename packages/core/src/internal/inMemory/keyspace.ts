@@ -1,7 +1,7 @@
 /**
  * The keyspace: keys holding strings, hashes or streams, key expiry, and the
  * key commands (`DEL`, `EXISTS`, `PEXPIRE`, `PTTL`, `SET`, `GET`, `HSET`,
- * `HGETALL`, `HDEL`).
+ * `HGET`, `HGETALL`, `HDEL`, `HINCRBY`).
  *
  * Expiry is checked when a key is accessed, as Redis does lazily: a key
  * whose time has passed (`now > expireAt`) is deleted on its next access and
@@ -12,7 +12,8 @@
  * @internal
  */
 import type { ExpireCondition, SetOptions } from "../../RedisClient.js"
-import { err, expiryOverflows, int64Argument, wrongType } from "./replies.js"
+import { decodeUtf8 } from "../utf8.js"
+import { err, expiryOverflows, int64Argument, parseInt64, wrongType } from "./replies.js"
 import { Stream } from "./streamStore.js"
 
 /** What a key holds. */
@@ -36,13 +37,12 @@ export interface KeyspaceListener {
 }
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
 
 /**
  * Text as it comes back from Redis: sent as UTF-8 and decoded again, so that
  * lone surrogates turn into U+FFFD here as they do over the wire.
  */
-export const overTheWire = (text: string): string => decoder.decode(encoder.encode(text))
+export const overTheWire = (text: string): string => decodeUtf8(encoder.encode(text))
 
 /** All keys of the store, with their values and expiry times. */
 export class Keyspace {
@@ -92,6 +92,16 @@ export class Keyspace {
       }
     }
     return removed
+  }
+
+  /** Every live key with the type of its value, expired keys deleted first. */
+  entries(now: number): Array<readonly [key: string, type: Value["type"]]> {
+    const result: Array<readonly [string, Value["type"]]> = []
+    for (const key of [...this.slots.keys()]) {
+      const value = this.lookup(key, now)
+      if (value !== undefined) result.push([key, value.type])
+    }
+    return result
   }
 
   /** `EXISTS`: a key named twice counts twice. */
@@ -158,6 +168,21 @@ export class Keyspace {
     const added = fields.has(name) ? 0 : 1
     fields.set(name, overTheWire(text))
     return added
+  }
+
+  hget(key: string, field: string, now: number): string | null {
+    return this.hash(key, now)?.get(overTheWire(field)) ?? null
+  }
+
+  /** `HINCRBY`: the field's new value; a missing hash or field counts as 0. */
+  hincrby(key: string, field: string, delta: bigint, now: number): bigint {
+    const current = this.hash(key, now)?.get(overTheWire(field))
+    const base = current === undefined ? 0n : parseInt64(current)
+    if (base === undefined) throw err("hash value is not an integer")
+    const result = base + delta
+    if (result !== BigInt.asIntN(64, result)) throw err("increment or decrement would overflow")
+    this.hset(key, field, String(result), now)
+    return result
   }
 
   hgetall(key: string, now: number): Record<string, string> {

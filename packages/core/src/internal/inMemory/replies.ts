@@ -72,3 +72,13 @@ export const integerArgument = (value: number, onInvalid?: () => ReplyError): nu
 
 /** Whether `at + millis` overflows Redis's signed 64-bit millisecond times. */
 export const expiryOverflows = (millis: bigint, now: number): boolean => millis > int64Max - BigInt(now)
+
+/**
+ * Text as Redis reads a 64-bit integer (`string2ll`): an optional minus, no
+ * leading zeros, no spaces; `undefined` when it is not one.
+ */
+export const parseInt64 = (text: string): bigint | undefined => {
+  if (!/^(0|-?[1-9][0-9]*)$/.test(text)) return undefined
+  const value = BigInt(text)
+  return value === BigInt.asIntN(64, value) ? value : undefined
+}

@@ -141,5 +141,10 @@ export const xdel = (store: Store, key: string, ids: ReadonlyArray<string>, now:
 export const xinfoStream = (store: Store, key: string, now: number): StreamInfo => {
   const stream = store.keyspace.stream(key, now)
   if (stream === undefined) throw err("no such key")
-  return { length: stream.length, lastGeneratedId: formatId(stream.lastId), groups: stream.groups.size }
+  return {
+    length: stream.length,
+    lastGeneratedId: formatId(stream.lastId),
+    entriesAdded: stream.entriesAdded,
+    groups: stream.groups.size
+  }
 }

@@ -10,7 +10,7 @@
  * @internal
  */
 import type { ConsumerGroup } from "./consumerGroups.js"
-import { compareIds, minId, type StreamId } from "./ids.js"
+import { compareIds, idsEqual, maxId, minId, type StreamId } from "./ids.js"
 import { emptyListpackBytes, entryBytes, masterEntryBytes } from "./listpack.js"
 
 /** `stream-node-max-entries` and `stream-node-max-bytes` at their defaults. */
@@ -49,6 +49,10 @@ export class Stream {
   private readonly nodes: Array<StreamNode> = []
   length = 0
   lastId: StreamId = minId
+  /** Every entry ever appended (Redis's `entries_added`), for consumer groups' lag. */
+  entriesAdded = 0
+  /** The highest ID `XDEL` deleted (Redis's `max_deleted_entry_id`; trimming does not count). */
+  maxDeletedId: StreamId = minId
   readonly groups = new Map<string, ConsumerGroup>()
 
   /** Appends an entry whose ID the caller has checked to be above `lastId`. */
@@ -85,6 +89,7 @@ export class Stream {
     node.entries.push({ id, fields, deleted: false })
     node.live++
     this.length++
+    this.entriesAdded++
     this.lastId = id
   }
 
@@ -129,7 +134,44 @@ export class Stream {
     node.live--
     this.length--
     if (node.live === 0) this.nodes.splice(nodeIndex, 1)
+    if (compareIds(id, this.maxDeletedId) > 0) this.maxDeletedId = id
     return true
+  }
+
+  /** The ID of the first live entry (Redis's `first_id`). */
+  firstLiveId(): StreamId | undefined {
+    return this.nodes[0]?.entries.find((entry) => !entry.deleted)?.id
+  }
+
+  /**
+   * Redis 7.0's `streamRangeHasTombstones(s, from, NULL)`: whether an entry
+   * at or after `from` may have been deleted by `XDEL`, which makes counting
+   * entries by `entriesAdded` unreliable.
+   */
+  hasTombstonesFrom(from: StreamId): boolean {
+    const first = this.firstLiveId()
+    if (this.length === 0 || first === undefined || idsEqual(this.maxDeletedId, minId)) return false
+    if (compareIds(first, this.maxDeletedId) > 0) return false
+    return compareIds(from, this.maxDeletedId) <= 0
+  }
+
+  /**
+   * Redis 7.0's `streamEstimateDistanceFromFirstEverEntry`: how many entries
+   * were added up to and including `id`, or `undefined` when it cannot tell.
+   */
+  entriesUpTo(id: StreamId): number | undefined {
+    if (this.entriesAdded === 0) return 0
+    if (this.length === 0 && compareIds(id, this.lastId) < 1) return this.entriesAdded
+    const toLast = compareIds(id, this.lastId)
+    if (toLast === 0) return this.entriesAdded
+    if (toLast > 0) return undefined
+    const first = this.firstLiveId() ?? maxId
+    const toFirst = compareIds(id, first)
+    if (idsEqual(this.maxDeletedId, minId) || compareIds(this.maxDeletedId, first) < 0) {
+      if (toFirst < 0) return this.entriesAdded - this.length
+      if (toFirst === 0) return this.entriesAdded - this.length + 1
+    }
+    return undefined
   }
 
   /** The live entry with this ID. */

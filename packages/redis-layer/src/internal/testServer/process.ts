@@ -40,7 +40,7 @@ const registry: Set<ChildProcess> = (() => {
 })()
 
 /** A port nobody listens on right now, found by letting the system pick one. */
-const freePort = (): Promise<number> =>
+export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = net.createServer()
     server.unref()
@@ -51,9 +51,9 @@ const freePort = (): Promise<number> =>
     })
   })
 
-const isAlive = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null
+export const isAlive = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null
 
-const exited = (child: ChildProcess, timeoutMillis: number): Promise<void> =>
+export const exited = (child: ChildProcess, timeoutMillis: number): Promise<void> =>
   new Promise((resolve, reject) => {
     if (!isAlive(child)) return resolve()
     const timer = setTimeout(
@@ -147,8 +147,9 @@ const probeTls = (options: ProcessOptions): ConnectionOptions | undefined => {
  * Starts `redis-server` on `port` and resolves once that very process (its
  * `process_id` in `INFO server`, so not some other server that holds the
  * port) answers. Rejects with the server's output when it exits first.
+ * `options.args` are further `redis-server` options (a cluster node's).
  */
-const startOn = async (port: number, dir: string, options: ProcessOptions): Promise<ChildProcess> => {
+export const startOn = async (port: number, dir: string, options: ProcessOptions): Promise<ChildProcess> => {
   const args = serverArgs(port, dir, options)
   const probe = probeTls(options)
   const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] })

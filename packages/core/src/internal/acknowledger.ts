@@ -1,0 +1,20 @@
+/**
+ * What a sink lends each event it delivers (under `Event.AcknowledgerId`):
+ * the sink's own ack, nack and dead-letter operations, so that pipeline
+ * stages acknowledge an event through the sink that delivered it, whatever
+ * the order of the stages and however many sinks a stream merges.
+ *
+ * @internal
+ */
+import type { Effect } from "effect"
+import type { RedisError } from "../Errors.js"
+import type { Event } from "../Event.js"
+
+export interface Acknowledger {
+  /** Acknowledges events of this sink: one `XACK` per stream. */
+  readonly ackAll: (events: ReadonlyArray<Event>) => Effect.Effect<void, RedisError>
+  /** Hands an event back for redelivery at the next claim check. */
+  readonly nack: (event: Event) => Effect.Effect<void, RedisError>
+  /** Moves an event to its stream's dead letters at once, saying why, and acknowledges it. */
+  readonly deadLetter: (event: Event, reason: string) => Effect.Effect<void, RedisError>
+}

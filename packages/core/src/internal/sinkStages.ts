@@ -1,0 +1,146 @@
+/**
+ * The acking stages of a sink's pipeline: `handle` (run a handler on each
+ * event, ack on success, hand back on failure) and `ackEach` (ack whatever
+ * reaches it). Both queue their acks on an `AckQueue`, so that a batch of
+ * handled events costs one `XACK` per stream.
+ *
+ * `handle` with `concurrency` 1 handles each pulled chunk in order, in the
+ * pulling fiber. With more, see {@link pooled}.
+ *
+ * @internal
+ */
+import { Cause, Effect, Exit, Queue, type Scope, Semaphore, Stream } from "effect"
+import type * as Arr from "effect/Array"
+import type * as Pull from "effect/Pull"
+import type { InvalidOption } from "../Errors.js"
+import { AcknowledgerId, type Carrier, eventOf, type SinkEvent } from "../Event.js"
+import type { AckBatching, AckQueue } from "./ackQueue.js"
+import * as AckQueues from "./ackQueue.js"
+import { retryWhileDisconnected } from "./retry.js"
+import { validateInteger } from "./validation.js"
+
+/** The options of `Sink.handle`: how many events at once, and how acks are batched. */
+export interface HandleOptions extends AckBatching {
+  readonly concurrency?: number | undefined
+}
+
+/**
+ * What a failed handler does to its event: hand it back (`nack`), so that the
+ * next claim check delivers it again. The retry schedule of the
+ * delivery-control issue (#16) belongs here, as a further policy.
+ */
+const onHandlerFailure = (event: SinkEvent, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Effect.logWarning(`handler failed on event ${event.id}; handing it back`, Cause.squash(cause)).pipe(
+    Effect.andThen(retryWhileDisconnected(event[AcknowledgerId].nack(event))),
+    Effect.catch((error) => Effect.logError(`could not hand back event ${event.id}`, error))
+  )
+
+type Upstream<A, E> = Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>
+
+/**
+ * Runs the handler on one carrier: on success it joins `handled` (its ack is
+ * queued with the chunk's); on failure its event is handed back.
+ */
+const handleOne =
+  <A extends Carrier<SinkEvent>, X, E2, R2>(handler: (carrier: A) => Effect.Effect<X, E2, R2>) =>
+  (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> =>
+    // Suspended, so that a handler throwing instead of failing is handed back like one that dies.
+    Effect.flatMap(Effect.exit(Effect.suspend(() => handler(carrier)).pipe(handleSpan(eventOf(carrier)))), (exit) => {
+      if (Exit.isFailure(exit)) return onHandlerFailure(eventOf(carrier), exit.cause)
+      handled.push(carrier)
+      return Effect.void
+    })
+
+/** Each event's handling is a trace of its own, which the handler's spans join. */
+const handleSpan = (event: SinkEvent) =>
+  Effect.withSpan("Sink.handle", {
+    root: true,
+    kind: "consumer",
+    attributes: { stream: event.streamName, sink: event.sinkName, "event.id": event.id, "event.name": event.eventName }
+  })
+
+type HandleOne<A, R2> = (carrier: A, handled: Array<A>) => Effect.Effect<void, never, R2>
+
+/** Queues the acks of what a chunk's handlers succeeded on; true when there is any. */
+const ackHandled = <A extends Carrier<SinkEvent>>(acks: AckQueue, handled: Array<A>) =>
+  handled.length === 0 ? Effect.succeed(false) : Effect.as(acks.offerAll(handled.map(eventOf)), true)
+
+/** One chunk at a time: what succeeded goes on downstream, its acks queued. */
+const inOrder = <A extends Carrier<SinkEvent>, E, R2>(
+  pull: Upstream<A, E>,
+  handle: HandleOne<A, R2>,
+  acks: AckQueue
+): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void, R2> => {
+  const next: Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void, R2> = Effect.flatMap(pull, (chunk) => {
+    const handled: Array<A> = []
+    return Effect.forEach(chunk, (carrier) => handle(carrier, handled), { discard: true }).pipe(
+      Effect.andThen(Effect.suspend(() => ackHandled(acks, handled))),
+      Effect.flatMap((any) => (any ? Effect.succeed(handled as unknown as Arr.NonEmptyReadonlyArray<A>) : next))
+    )
+  })
+  return next
+}
+
+/**
+ * Up to `concurrency` events in flight across chunks: each pulled chunk is
+ * handled by a fiber of its own, `Effect.forEach` over its events, holding
+ * as many permits as it runs events at once; the next chunk is pulled as
+ * soon as a permit is free. Large chunks (`process`) cost one fiber each,
+ * and small ones (a sink's `events`, one event per pull) still fill the
+ * pool. What succeeded goes downstream through a queue, a chunk at a time.
+ */
+const pooled = <A extends Carrier<SinkEvent>, E, R2>(
+  pull: Upstream<A, E>,
+  handle: HandleOne<A, R2>,
+  acks: AckQueue,
+  concurrency: number,
+  scope: Scope.Scope
+): Effect.Effect<Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>, never, R2> =>
+  Effect.gen(function* () {
+    const output = yield* Queue.bounded<A, E | Cause.Done>(Math.max(1024, concurrency))
+    const permits = Semaphore.makeUnsafe(concurrency)
+    const runChunk = (chunk: Arr.NonEmptyReadonlyArray<A>) => {
+      const width = Math.min(chunk.length, concurrency)
+      const handled: Array<A> = []
+      return Effect.forEach(chunk, (carrier) => handle(carrier, handled), { concurrency: width, discard: true }).pipe(
+        Effect.andThen(Effect.suspend(() => ackHandled(acks, handled))),
+        Effect.flatMap((any) => (any ? Queue.offerAll(output, handled) : Effect.void)),
+        Effect.ensuring(permits.release(width)),
+        Effect.forkIn(scope, { startImmediately: true }),
+        (fork) => Effect.andThen(permits.take(width), fork)
+      )
+    }
+    // Once the upstream ended, the chunks in flight finish (all permits back), then the output ends the same way.
+    yield* Effect.forever(Effect.flatMap(pull, runChunk)).pipe(
+      Effect.catchCause((cause) =>
+        Effect.andThen(permits.take(concurrency), Queue.failCause(output, cause as Cause.Cause<E | Cause.Done>))
+      ),
+      Effect.forkIn(scope)
+    )
+    return Queue.takeAll(output)
+  })
+
+export const handle = <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
+  self: Stream.Stream<A, E, R>,
+  handler: (carrier: A) => Effect.Effect<X, E2, R2>,
+  options?: HandleOptions
+): Stream.Stream<A, E | InvalidOption, R | R2> =>
+  Stream.transformPull(self, (pull, scope) =>
+    Effect.gen(function* () {
+      const concurrency = yield* validateInteger("concurrency", options?.concurrency ?? 1, 1)
+      const acks = yield* AckQueues.make(scope, yield* AckQueues.validateBatching(options))
+      const one = handleOne(handler)
+      return concurrency === 1 ? inOrder(pull, one, acks) : yield* pooled(pull, one, acks, concurrency, scope)
+    })
+  )
+
+export const ackEach = <A extends Carrier<SinkEvent>, E, R>(
+  self: Stream.Stream<A, E, R>,
+  options?: AckBatching
+): Stream.Stream<A, E | InvalidOption, R> =>
+  Stream.transformPull(self, (pull, scope) =>
+    Effect.gen(function* () {
+      const acks = yield* AckQueues.make(scope, yield* AckQueues.validateBatching(options))
+      return Effect.tap(pull, (chunk) => acks.offerAll(chunk.map(eventOf)))
+    })
+  )
