@@ -199,6 +199,7 @@ const setupTable = (input: ReportInput): Array<string> => {
 }
 
 const verdict = (status: TargetStatus): string => {
+  if (status.skipped !== undefined) return `n/a: ${status.skipped}`
   if (status.met === undefined) return "not measured"
   const text = status.met ? "met" : "**missed**"
   return status.spreadCrosses ? `${text}; _spread crosses target_` : text
@@ -231,7 +232,7 @@ export const renderReport = (input: ReportInput): string => {
     "| target | measured: median (spread) | |",
     "|---|---|---|",
     ...targets(input.rows, outcomes).map(
-      (status) => `| ${cellText(status.target)} | ${cellText(status.measured)} | ${verdict(status)} |`
+      (status) => `| ${cellText(status.target)} | ${cellText(status.measured)} | ${cellText(verdict(status))} |`
     )
   ]
   const scenarios = [...new Set(input.rows.map((row) => row.scenario))]

@@ -219,6 +219,8 @@ export interface TargetStatus {
   readonly measured: string
   readonly met: boolean | undefined
   readonly spreadCrosses: boolean
+  /** Why a cell could not be measured at all (e.g. redis-benchmark too fast to time at smoke sizes). */
+  readonly skipped?: string | undefined
 }
 
 const implShort: Record<Impl, string> = {
@@ -240,13 +242,18 @@ export const targets = (rows: ReadonlyArray<Row>, outcomes: ReadonlyMap<string, 
   for (const row of rows) {
     for (const target of row.targets) {
       const summary = ratioOf(row, outcomes, target.peer)
+      const cells = rowCells(row, outcomes)
+      const skipped = [cells.pulse, cells[target.peer]].find(
+        (cell) => cell?._tag === "Missing" && !cell.reason.startsWith("failed")
+      )
       const sign = target.direction === "atLeast" ? "≥" : "≤"
       const within = (value: number) => (target.direction === "atLeast" ? value >= target.bound : value <= target.bound)
       statuses.push({
         target: `${row.scenario}: ${row.label}: pulse / ${implShort[target.peer]} ${sign} ${target.bound}× (${row.cells.pulse?.what})`,
         measured: showRatio(summary),
         met: summary === undefined ? undefined : within(summary.median),
-        spreadCrosses: summary !== undefined && within(summary.min) !== within(summary.max)
+        spreadCrosses: summary !== undefined && within(summary.min) !== within(summary.max),
+        skipped: summary === undefined && skipped?._tag === "Missing" ? skipped.reason : undefined
       })
     }
   }
