@@ -12,7 +12,7 @@ import { Console, Effect } from "effect"
 import type { ScenarioId } from "./plan.js"
 import { runBenchmarks } from "./run.js"
 
-const scenarioIds: ReadonlyArray<ScenarioId> = ["add", "sink", "fanout", "latency", "memory"]
+const scenarioIds: ReadonlyArray<ScenarioId> = ["add", "sink", "backlog", "fanout", "latency", "memory"]
 
 const { values } = parseArgs({
   options: {

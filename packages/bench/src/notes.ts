@@ -1,8 +1,8 @@
 /**
  * The notes under the tables: what limits the numbers, from profiling
  * (`pnpm bench --only sink --cpu-prof DIR`, then the top self-time
- * functions) and from Redis's command counts. A template the lead finalises;
- * the few numbers in it come from the run.
+ * functions), CPU time per event and Redis's command counts. The numbers
+ * from earlier measurements are written in; those of the run are filled in.
  *
  * @since 0.1.0
  */
@@ -47,48 +47,79 @@ export const notes = (
   return [
     "## Notes: what limits the numbers",
     "",
-    "_From profiling with `node --cpu-prof` and Redis's command counts; the fixes named here are in the code measured above._",
+    "_From profiling with `node --cpu-prof`, CPU time per event (`process.cpuUsage`) and Redis's command " +
+      "statistics; the fixes named here are in the code measured above. Issue 15 has the history; each fix's commit " +
+      "message has its before/after numbers._",
     "",
-    `1. **The machine.** Redis, the measuring process (and, for memory, a producer process) share ${settings.mode === "smoke" ? "the" : "two"} ` +
+    `1. **The machine and the instrument.** Redis, the measuring process (and, for memory, a producer process) share ${settings.mode === "smoke" ? "the" : "two"} ` +
       "vCPUs of a VM with whatever else runs there (see the load average above). Every socket write costs tens of " +
-      "microseconds (loopback TCP is delivered inside the writer's system call), so the number of commands per event " +
-      "matters more than the CPU per command. Absolute numbers swing by ±30 % between runs on a busy machine: compare " +
-      "the ratios within one run.",
-    "2. **Sink end to end** (targets ≥ 0.8× the raw loop, ≥ 5× BullMQ). Three fixes brought `process` from " +
-      "~0.2–0.35× the raw loop to ~0.75–0.8×: acks go through one fiber that sends whatever piled up during its last " +
-      "round trip as one `XACK` per stream (it was one `XACK` per event); handlers run with one `Effect.forEach` per " +
-      "pull from the buffer instead of a fiber per event (`Stream.mapEffect` forked, scoped and observed each one); " +
-      "and polling resumes only once the buffers are half empty (it read a handful of entries per `XREADGROUP` " +
-      "while a consumer was behind). The ≥ 5× BullMQ target cannot be met on this machine: 5× BullMQ is above what " +
-      "the raw `XREADGROUP` loop itself reaches here, since the producer, the consumers and Redis share two cores. " +
-      "What is left against the raw loop: per event and consumer the raw loop only turns the ID into a string, " +
-      "effect-pulse builds an `Event` (`toEvent`: UTF-8 decode of the name, a `DateTime` for `createdAt`, a " +
-      "`WeakMap` entry for `nack`) and passes it through a `Queue`.",
+      "microseconds (loopback TCP is delivered inside the writer's system call: `writeBuffer` is the largest single " +
+      "item in every client profile, effect-pulse's and raw ioredis's alike), so commands per event matter more than " +
+      "CPU per command. Absolute numbers swing by ±30 % (and by 2× or more when other work loads the machine), so " +
+      "cells run in interleaved rounds and each ratio is the median of the round-by-round ratios with its spread; a " +
+      "target whose spread crosses its bound is marked. CPU time per event of the measuring process is far steadier " +
+      "than wall time under load, and is what the fixes below were judged by where the ratios did not settle. " +
+      "Each measurement runs in a fresh process after a warm-up of the same work; effect-pulse's path through " +
+      "Effect's runtime takes longer to reach compiled code than raw ioredis's, so short cells favour the raw " +
+      "side (quick mode's warm-ups are 5,000 adds and 10,000 consumed events for that reason).",
+    "2. **One add at a time** (target ≥ 0.9× raw `XADD`). Two fixes: a command sent while none of the connection's " +
+      "commands is in flight is written at once instead of after ioredis auto-pipelining's `setImmediate` (the " +
+      "commands that follow in the same tick still share one write, so order and batching are kept); and the " +
+      "`EventStream.add` span no longer captures a stack trace (`new Error()` per add, 6 % of an add's CPU, and it " +
+      "only ever showed EventStream.ts). On a loaded machine a round trip takes ~100–200 µs and the `setImmediate` " +
+      "it saves (a few µs) does not show; on a quiet one raw ioredis does ~11,000–15,000 sequential `XADD`/s " +
+      "without auto-pipelining and ~7,000–9,000/s with it. What is left is CPU: ~50 µs per awaited add against " +
+      "~28 µs for raw ioredis in the same conditions (Effect's fiber steps, the span, the metric update, the " +
+      "validation of name and payload size), which a busy machine stretches into wall time.",
+    "3. **Many adds in flight** (target ≥ 0.95×). The raw cell runs 64 lanes of awaited adds; effect-pulse now " +
+      "does the same (`64 lanes` row), and the `a fiber per add` row keeps `Effect.forEach(..., { concurrency: 64 })`, " +
+      "which forks, schedules and joins a fiber per add. With the span's stack trace gone an add in 64 lanes costs " +
+      "~19–26 µs of CPU (from ~28–32 µs) against ~12 µs for raw auto-pipelined ioredis; the rest is Effect's " +
+      "runtime and the garbage it makes (GC is 10–20 % of the profile).",
+    "4. **`addAll`** (targets ≥ 1.5× a raw pipeline, ≥ 0.5× `redis-benchmark -P 1000`). One Lua script per part of " +
+      "up to 1000 events: the fewest round trips, and atomic. The script used to build a table per entry and " +
+      "unpack it; it now calls `XADD` straight from `ARGV`, which took Redis's time per entry from ~4–7 µs to " +
+      "~2 µs (a plain `XADD` costs ~0.7–1.1 µs on the same server): `redis.call`'s own overhead is what is left. " +
+      "`redis-benchmark -P 1000` sends pre-encoded commands from C and waits for nothing else; for 0.5× of it the " +
+      "client would have to build and encode an entry in well under 2 µs on top of Redis's ~2 µs in the script, " +
+      "and the client and Redis take turns (parts are sequential, each waits for its reply), so the two costs add " +
+      "up rather than overlap. That target is out of reach on this machine without pipelining parts, which would " +
+      "give up the rule that a failed part leaves the later ones unsent.",
+    "5. **Sinks** (end to end and backlog, targets ≥ 1.0× the raw `XREADGROUP COUNT 1000` + `XACK` loop). The " +
+      "backlog row times the consumers alone on 200,000 waiting events, so the producer sharing the machine no " +
+      "longer bounds it. Events are cheaper to build now (next item), which sinks share with readers; the sink's " +
+      "own path (its buffer, bookkeeping per delivered event for `nack`, the ack fiber, `process`'s handler " +
+      "stage) is being reworked on other branches, and its costs are theirs to re-measure with this row. In the " +
+      "raw loop a consumer turns each ID into a string and acks the read in one command; nothing else happens per " +
+      "event. On the backlog the gap is widest (0.2–0.3× in a loaded quick run, where the end-to-end rows read " +
+      "0.4–0.75×): the end-to-end rows are partly bounded by the producer that shares the machine, the backlog row " +
+      "is the consumer path alone. There the raw loop reaches ~290,000–310,000 events/s on this machine and " +
+      "`sink.process` ~60,000–75,000. In a profile of that consumer the largest single item (12.5 % of its CPU) is " +
+      "the stack trace the per-event `Sink.handle` span captures (`Effect.withSpan` in its data-last form takes " +
+      "`captureStackTrace: false` only in its third argument; `Effect.fn` spans such as `Sink.ack` capture one as " +
+      "well), then the GC (11.5 %), then `deliver`'s bookkeeping per event.",
     ...sinkCounts,
-    "3. **`addAll`** runs one Lua script per batch: the fewest round trips, so it beats a pipeline of `XADD`s on the " +
-      "client, but Redis spends ~4–5 µs per entry in it (Lua call overhead) against ~1.4 µs for a plain `XADD`. " +
-      "That is the first limit once several producers saturate one Redis.",
-    "4. **One add at a time** pays ioredis auto-pipelining's `setImmediate` before each write (raw ioredis here: " +
-      "~11,000–15,000 sequential `XADD`/s without it, ~7,000–9,000/s with it); with many adds in flight the same " +
-      "setting is what makes effect-pulse match raw ioredis. `RedisLayer.layer({ ioredis: { enableAutoPipelining: false } })` " +
-      "is there for one-at-a-time producers.",
-    "5. **Latency p99** (target < 5 ms at 1,000 events/s). The p50s are below a millisecond for every library; the " +
-      "p99s are young-generation GC pauses (`--trace-gc` shows 15–55 ms scavenges on this VM, in the raw ioredis " +
-      "runs as well) and scheduling on a busy machine. effect-pulse allocates more per event (a span and metric " +
-      "update per `add`, an Effect fiber per forked add, the event object, its `DateTime`), so more events wait " +
-      "behind a pause. At 10,000 events/s one-at-a-time adds plus delivery nearly saturate one core here, so the " +
-      "queueing shows in every percentile.",
-    "6. **Reader fan-out.** Each reader decodes every entry itself (`toEvent`: a `TextDecoder` call for the name and " +
-      "a `DateTime` for `createdAt`) and hands events to its stream one at a time (`reader.events` never drops an " +
-      "event a run pulled but did not use, so it cannot pull batches). Computing `createdAt` lazily would save an " +
-      "allocation per event and reader.",
-    "7. **Memory** is bounded by `bufferSize`: the heap floor after collections does not move, and RSS grows far " +
+    "6. **Reader fan-out** (target ≥ 1.0× 8 raw `XREAD` loops). Each reader turns every entry into an event: " +
+      "events are now instances whose `createdAt` is computed when read (a `DateTime` cost ~350 ns, several times " +
+      "the rest of the event) and whose ASCII names skip `TextDecoder`, which brought `toEvent` from ~400–490 ns to " +
+      "~70 ns. `reader.events` hands events over one per pull (so that a stopped run leaves the rest buffered); " +
+      "`reader.batches` hands over everything waiting as one array per pull, with the same guarantee (an array is " +
+      "delivered whole or stays). Per delivered event the readers spend ~6 µs of CPU through `events` and ~4.5 µs " +
+      "through `batches` (from ~6.6 and ~5.2 µs before the lazy `createdAt`). One round trip per read is left " +
+      "that the raw loop does not make: when a read goes on in the millisecond of the reader's cursor (often, " +
+      "when batches of 1000 share a millisecond) the reader checks with an `XRANGE` that the key was not " +
+      "re-created under it (`xrange` ≈ `xread` in the Redis work table). It cannot ride in the `XREAD` itself " +
+      "(reading from the entry before the cursor would make a blocking read return at once with an entry already " +
+      "seen), so it stays a round trip per read that goes on in the cursor's millisecond.",
+    "7. **Latency p99** (target ≤ 1.2× raw). The p50s are below a millisecond for every library on a quiet " +
+      "machine; the p99s are young-generation GC pauses (`--trace-gc` shows 15–55 ms scavenges on this VM, in " +
+      "the raw ioredis runs as well) and scheduling. effect-pulse allocates more per event, so more events wait " +
+      "behind a pause. At 10,000 events/s one-at-a-time adds plus delivery nearly saturate one core here, and when " +
+      "other work loads the machine the consumer falls behind and the p99 measures that queue (seconds), in the " +
+      "raw loops too: compare latency rows only from a quiet run.",
+    "8. **Memory** is bounded by `bufferSize`: the heap floor after collections does not move, and RSS grows far " +
       "less than the backlog would take (a few bytes per backlog event against the 100-byte payload each held " +
       "event would need); the heap saw-tooths between major collections, and a quick run's 8 s cover about one " +
-      "cycle (`--full` runs 30 s).",
-    "8. **Smaller items seen in the profiles**: the `WeakMap` of `sinkState.ts` `deliver` costs about 1 µs per " +
-      "event (plus ephemeron work for the GC) where a field on the event would do; `addAll` leaves the client idle " +
-      "~28 % of the time while Redis runs the script (batches are sequential), which is why it gains less over a " +
-      "pipeline at 200,000 events than at 20,000."
+      "cycle (`--full` runs 30 s)."
   ]
 }

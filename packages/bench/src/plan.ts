@@ -8,7 +8,7 @@
 import type { AddMode, Impl, Job, SinkAckStyle } from "./jobs/types.js"
 
 /**
- * `quick` (`pnpm bench`, under three minutes), `full` (`pnpm bench --full`)
+ * `quick` (`pnpm bench`, three interleaved runs per cell), `full` (`pnpm bench --full`)
  * or `smoke` (one tiny iteration of everything, for the test suite).
  *
  * @since 0.1.0
@@ -22,7 +22,7 @@ export type Mode = "quick" | "full" | "smoke"
  * @since 0.1.0
  * @category models
  */
-export type ScenarioId = "add" | "sink" | "fanout" | "latency" | "memory"
+export type ScenarioId = "add" | "sink" | "backlog" | "fanout" | "latency" | "memory"
 
 /**
  * One measurement: a job, how the implementation does it, how many runs.
@@ -41,7 +41,22 @@ export interface Case {
 }
 
 /**
- * A row of a scenario's table: one workload, the case of each implementation.
+ * A target of issue 15: effect-pulse's headline number (throughput, or p99
+ * latency) over `peer`'s in the same round, at least (throughput) or at
+ * most (latency) `bound`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RatioTarget {
+  readonly peer: Impl
+  readonly bound: number
+  readonly direction: "atLeast" | "atMost"
+}
+
+/**
+ * A row of a scenario's table: one workload, the case of each
+ * implementation, and the ratios it must reach.
  *
  * @since 0.1.0
  * @category models
@@ -50,6 +65,7 @@ export interface Row {
   readonly scenario: ScenarioId
   readonly label: string
   readonly cells: Partial<Record<Impl, Case>>
+  readonly targets: ReadonlyArray<RatioTarget>
 }
 
 /**
@@ -66,6 +82,7 @@ export interface Settings {
   readonly inFlight: number
   readonly batch: number
   readonly sinkEvents: number
+  readonly backlogEvents: number
   readonly consumers: number
   readonly concurrency: number
   readonly fanoutEvents: number
@@ -107,6 +124,7 @@ export const settingsOf = (mode: Mode): Settings => {
         addWarmup: 50,
         batch: 100,
         sinkEvents: 200,
+        backlogEvents: 500,
         fanoutEvents: 200,
         warmup: 50,
         latencyRates: [1000],
@@ -119,12 +137,14 @@ export const settingsOf = (mode: Mode): Settings => {
       return {
         ...common,
         mode,
-        runs: { throughput: 1, latency: 1, memory: 1 },
+        runs: { throughput: 3, latency: 3, memory: 1 },
         add: { sequential: 2000, concurrent: 10_000, batch: 20_000 },
-        addWarmup: 1000,
+        // Warm-ups long enough for the JIT to settle: effect-pulse's path through Effect's runtime needs more than raw ioredis.
+        addWarmup: 5000,
         sinkEvents: 50_000,
+        backlogEvents: 200_000,
         fanoutEvents: 10_000,
-        warmup: 2000,
+        warmup: 10_000,
         latencyMillis: 1500,
         latencyWarmupMillis: 500,
         memoryMillis: 8000,
@@ -134,10 +154,11 @@ export const settingsOf = (mode: Mode): Settings => {
       return {
         ...common,
         mode,
-        runs: { throughput: 3, latency: 3, memory: 1 },
+        runs: { throughput: 5, latency: 5, memory: 1 },
         add: { sequential: 10_000, concurrent: 50_000, batch: 200_000 },
         addWarmup: 5000,
         sinkEvents: 200_000,
+        backlogEvents: 200_000,
         fanoutEvents: 50_000,
         warmup: 10_000,
         latencyMillis: 10_000,
@@ -157,13 +178,21 @@ const caseOf = (scenario: ScenarioId, impl: Impl, what: string, job: Job, runs: 
   runs
 })
 
+const atLeast = (peer: Impl, bound: number): RatioTarget => ({ peer, bound, direction: "atLeast" })
+
 const addRows = (s: Settings): Array<Row> => {
-  const modes: Array<{ label: string; mode: AddMode; events: number; depth: number; whats: Record<Impl, string> }> = [
+  const modes: Array<{
+    label: string
+    mode: AddMode
+    events: number
+    whats: Record<Impl, string>
+    targets: ReadonlyArray<RatioTarget>
+  }> = [
     {
       label: "one at a time, each awaited",
       mode: { _tag: "sequential" },
       events: s.add.sequential,
-      depth: 1,
+      targets: [atLeast("ioredis", 0.9)],
       whats: {
         pulse: "stream.add",
         ioredis: "XADD",
@@ -176,9 +205,9 @@ const addRows = (s: Settings): Array<Row> => {
       label: `${s.inFlight} in flight`,
       mode: { _tag: "concurrent", inFlight: s.inFlight },
       events: s.add.concurrent,
-      depth: s.inFlight,
+      targets: [atLeast("ioredis", 0.95)],
       whats: {
-        pulse: `stream.add ×${s.inFlight}`,
+        pulse: `stream.add ×${s.inFlight} (${s.inFlight} lanes)`,
         ioredis: `XADD ×${s.inFlight} (auto-pipelined)`,
         bullmq: `queue.add ×${s.inFlight}`,
         persistedQueue: `queue.offer ×${s.inFlight}`,
@@ -186,10 +215,23 @@ const addRows = (s: Settings): Array<Row> => {
       }
     },
     {
+      label: `${s.inFlight} in flight, a fiber per add`,
+      mode: { _tag: "concurrent", inFlight: s.inFlight, forkPerAdd: true },
+      events: s.add.concurrent,
+      targets: [atLeast("ioredis", 0.95)],
+      whats: {
+        pulse: `Effect.forEach(stream.add, { concurrency: ${s.inFlight} })`,
+        ioredis: `XADD ×${s.inFlight} (auto-pipelined)`,
+        bullmq: "",
+        persistedQueue: "",
+        redisBenchmark: ""
+      }
+    },
+    {
       label: `batches of ${s.batch}`,
       mode: { _tag: "batch", batch: s.batch },
       events: s.add.batch,
-      depth: s.batch,
+      targets: [atLeast("ioredis", 1.5), atLeast("redisBenchmark", 0.5)],
       whats: {
         pulse: `stream.addAll(${s.batch})`,
         ioredis: `pipeline of ${s.batch} XADD`,
@@ -199,38 +241,67 @@ const addRows = (s: Settings): Array<Row> => {
       }
     }
   ]
-  return modes.map(({ label, mode, events, whats }) => {
+  return modes.map(({ label, mode, events, whats, targets }) => {
     const impls: Array<Impl> = ["pulse", "ioredis", "bullmq", "persistedQueue", "redisBenchmark"]
     const cells: Partial<Record<Impl, Case>> = {}
     for (const impl of impls) {
       if (impl === "persistedQueue" && mode._tag === "batch") continue
-      const job: Job = { kind: "add", impl, mode, events, warmup: s.addWarmup }
+      // The fiber-per-add row is effect-pulse's own variant: its peers are those of the lanes row.
+      const peerMode = mode._tag === "concurrent" && impl !== "pulse" ? { ...mode, forkPerAdd: undefined } : mode
+      if (mode._tag === "concurrent" && mode.forkPerAdd === true && impl !== "pulse" && impl !== "ioredis") continue
+      const job: Job = { kind: "add", impl, mode: peerMode, events, warmup: s.addWarmup }
       cells[impl] = caseOf("add", impl, whats[impl], job, s.runs.throughput)
     }
-    return { scenario: "add", label: `${label} (${events.toLocaleString("en-US")} events)`, cells }
+    return { scenario: "add", label: `${label} (${events.toLocaleString("en-US")} events)`, cells, targets }
   })
 }
 
-const sinkRows = (s: Settings): Array<Row> => {
-  const sinkJob = (impl: Impl, ackStyle: SinkAckStyle): Job => ({
+const sinkJobOf =
+  (s: Settings, prefilled: boolean) =>
+  (impl: Impl, ackStyle: SinkAckStyle): Job => ({
     kind: "sink",
     impl,
-    events: s.sinkEvents,
+    events: prefilled ? s.backlogEvents : s.sinkEvents,
     warmup: s.warmup,
     batch: s.batch,
     consumers: s.consumers,
     concurrency: s.concurrency,
-    ackStyle
+    ackStyle,
+    prefilled
   })
+
+const pulseConsumers = (s: Settings, scenario: ScenarioId, sinkJob: ReturnType<typeof sinkJobOf>) => ({
+  process: caseOf(
+    scenario,
+    "pulse",
+    `sink.process (ack each), concurrency ${s.concurrency}`,
+    sinkJob("pulse", "process"),
+    s.runs.throughput
+  ),
+  ackAll: caseOf(
+    scenario,
+    "pulse",
+    `sink.events + groupedWithin(${s.batch}) + ackAll`,
+    sinkJob("pulse", "ackAll"),
+    s.runs.throughput
+  )
+})
+
+const rawConsumer = (s: Settings, scenario: ScenarioId, sinkJob: ReturnType<typeof sinkJobOf>) =>
+  caseOf(
+    scenario,
+    "ioredis",
+    `XREADGROUP COUNT ${s.batch} + one XACK per read`,
+    sinkJob("ioredis", "process"),
+    s.runs.throughput
+  )
+
+const sinkRows = (s: Settings): Array<Row> => {
+  const sinkJob = sinkJobOf(s, false)
+  const pulse = pulseConsumers(s, "sink", sinkJob)
   const slots = `${s.consumers} consumers × ${s.concurrency}`
   const others = {
-    ioredis: caseOf(
-      "sink",
-      "ioredis",
-      `XREADGROUP COUNT ${s.batch} + one XACK per read`,
-      sinkJob("ioredis", "process"),
-      s.runs.throughput
-    ),
+    ioredis: rawConsumer(s, "sink", sinkJob),
     bullmq: caseOf(
       "sink",
       "bullmq",
@@ -250,57 +321,74 @@ const sinkRows = (s: Settings): Array<Row> => {
     {
       scenario: "sink",
       label: `${s.sinkEvents.toLocaleString("en-US")} events, ${slots}, handler only acks`,
-      cells: {
-        pulse: caseOf(
-          "sink",
-          "pulse",
-          `sink.process (ack each), concurrency ${s.concurrency}`,
-          sinkJob("pulse", "process"),
-          s.runs.throughput
-        ),
-        ...others
-      }
+      cells: { pulse: pulse.process, ...others },
+      targets: [atLeast("ioredis", 1)]
     },
     {
       scenario: "sink",
       label: `same, effect-pulse acking in groups`,
-      cells: {
-        pulse: caseOf(
-          "sink",
-          "pulse",
-          `sink.events + groupedWithin(${s.batch}) + ackAll`,
-          sinkJob("pulse", "ackAll"),
-          s.runs.throughput
-        ),
-        ...others
-      }
+      cells: { pulse: pulse.ackAll, ...others },
+      targets: [atLeast("ioredis", 1)]
+    }
+  ]
+}
+
+const backlogRows = (s: Settings): Array<Row> => {
+  const sinkJob = sinkJobOf(s, true)
+  const pulse = pulseConsumers(s, "backlog", sinkJob)
+  const ioredis = rawConsumer(s, "backlog", sinkJob)
+  const events = s.backlogEvents.toLocaleString("en-US")
+  return [
+    {
+      scenario: "backlog",
+      label: `${events} events waiting, ${s.consumers} consumers × ${s.concurrency}, handler only acks`,
+      cells: { pulse: pulse.process, ioredis },
+      targets: [atLeast("ioredis", 1)]
+    },
+    {
+      scenario: "backlog",
+      label: "same, effect-pulse acking in groups",
+      cells: { pulse: pulse.ackAll, ioredis },
+      targets: [atLeast("ioredis", 1)]
     }
   ]
 }
 
 const fanoutRows = (s: Settings): Array<Row> => {
-  const job = (impl: Impl): Job => ({
+  const job = (impl: Impl, batches?: boolean): Job => ({
     kind: "fanout",
     impl,
     events: s.fanoutEvents,
     warmup: s.warmup,
     batch: s.batch,
-    readers: s.readers
+    readers: s.readers,
+    batches
   })
+  const raw = caseOf(
+    "fanout",
+    "ioredis",
+    `${s.readers} × XREAD COUNT ${s.batch} loop`,
+    job("ioredis"),
+    s.runs.throughput
+  )
   return [
     {
       scenario: "fanout",
       label: `${s.fanoutEvents.toLocaleString("en-US")} events × ${s.readers} readers`,
       cells: {
         pulse: caseOf("fanout", "pulse", `${s.readers} × reader.events`, job("pulse"), s.runs.throughput),
-        ioredis: caseOf(
-          "fanout",
-          "ioredis",
-          `${s.readers} × XREAD COUNT ${s.batch} loop`,
-          job("ioredis"),
-          s.runs.throughput
-        )
-      }
+        ioredis: raw
+      },
+      targets: [atLeast("ioredis", 1)]
+    },
+    {
+      scenario: "fanout",
+      label: "same, effect-pulse taking arrays",
+      cells: {
+        pulse: caseOf("fanout", "pulse", `${s.readers} × reader.batches`, job("pulse", true), s.runs.throughput),
+        ioredis: raw
+      },
+      targets: [atLeast("ioredis", 1)]
     }
   ]
 }
@@ -327,7 +415,12 @@ const latencyRows = (s: Settings): Array<Row> =>
               bullmq: cell("bullmq", "Worker"),
               persistedQueue: cell("persistedQueue", "take")
             }
-      return { scenario: "latency", label: `${role}, ${rate.toLocaleString("en-US")} events/s`, cells }
+      return {
+        scenario: "latency",
+        label: `${role}, ${rate.toLocaleString("en-US")} events/s`,
+        cells,
+        targets: [{ peer: "ioredis", bound: 1.2, direction: "atMost" }]
+      }
     })
   )
 
@@ -352,7 +445,8 @@ const memoryRows = (s: Settings, producer: "process" | "fiber"): Array<Row> =>
         },
         s.runs.memory
       )
-    }
+    },
+    targets: []
   }))
 
 /**
@@ -369,6 +463,7 @@ export const makePlan = (
   const all: Record<ScenarioId, () => Array<Row>> = {
     add: () => addRows(settings),
     sink: () => sinkRows(settings),
+    backlog: () => backlogRows(settings),
     fanout: () => fanoutRows(settings),
     latency: () => latencyRows(settings),
     memory: () => memoryRows(settings, options.producer)

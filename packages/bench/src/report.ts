@@ -9,7 +9,17 @@ import { notes } from "./notes.js"
 import type { Row, ScenarioId, Settings } from "./plan.js"
 import type { CaseOutcome } from "./runner.js"
 import type { BenchServer } from "./server.js"
-import { type Cell, inMiB, ratio, redisWork, rowCells, signedMiB, targets } from "./summary.js"
+import {
+  type Cell,
+  inMiB,
+  ratioOf,
+  redisWork,
+  rowCells,
+  showRatio,
+  signedMiB,
+  type TargetStatus,
+  targets
+} from "./summary.js"
 
 /**
  * Everything a report is made of.
@@ -38,11 +48,13 @@ const implNames: Record<Impl, string> = {
   redisBenchmark: "redis-benchmark"
 }
 
-const comparedWith: ReadonlyArray<Impl> = ["ioredis", "bullmq", "persistedQueue"]
+const comparedWith: ReadonlyArray<Impl> = ["ioredis", "bullmq", "persistedQueue", "redisBenchmark"]
 
 const titles: Record<ScenarioId, string> = {
   add: "Add throughput (events/s, higher is better)",
   sink: "Sink end to end (events/s from first add to last ack, higher is better)",
+  backlog:
+    "Consuming a backlog (events/s from the consumers' start to the last ack, every event added beforehand; higher is better)",
   fanout: "Reader fan-out (delivered events/s over all readers, higher is better)",
   latency: "Add-to-delivery latency (ms, p50 / p99 / max; lower is better; ratios compare p99)",
   memory: "Memory under backlog (consumer taking 10 ms per event, producer at full speed)"
@@ -72,8 +84,6 @@ const showCell = (cell: Cell | undefined, footnotes: Array<string>, skipped: Set
   }
 }
 
-const showRatio = (value: number | undefined) => (value === undefined ? "—" : `${value.toFixed(2)}×`)
-
 const throughputTable = (rows: ReadonlyArray<Row>, outcomes: ReadonlyMap<string, CaseOutcome>): Array<string> => {
   const impls = (Object.keys(implNames) as Array<Impl>).filter((impl) =>
     rows.some((row) => row.cells[impl] !== undefined)
@@ -88,7 +98,7 @@ const throughputTable = (rows: ReadonlyArray<Row>, outcomes: ReadonlyMap<string,
   for (const row of rows) {
     const cells = rowCells(row, outcomes)
     const shown = impls.map((impl) => showCell(cells[impl], footnotes, skipped))
-    const ratios = compared.map((impl) => showRatio(ratio(cells, impl)))
+    const ratios = compared.map((impl) => showRatio(ratioOf(row, outcomes, impl)))
     lines.push(`| ${cellText(row.label)} | ${shown.join(" | ")} | ${ratios.join(" | ")} |`)
   }
   lines.push("")
@@ -181,11 +191,18 @@ const setupTable = (input: ReportInput): Array<string> => {
     `| Redis | ${input.server.version}, a \`redis-server\` of its own on a free loopback port, \`${input.server.flags.join(" ")}\`, flushed before each measurement |`,
     `| packages | ${machine.packages.map(([name, version]) => `${name} ${version}`).join(", ")} |`,
     `| commit | ${machine.commit} |`,
-    `| mode | ${settings.mode}: medians of ${runs.throughput} run(s) per throughput cell, ${runs.latency} per latency cell, ${runs.memory} per memory row; each measurement after an untimed warm-up of the same work |`,
+    `| mode | ${settings.mode}: ${runs.throughput} run(s) per throughput cell, ${runs.latency} per latency cell, ${runs.memory} per memory row, in interleaved rounds (every cell once, then again in reverse order, ...); cells show medians; a ratio is the median of the round-by-round ratios (effect-pulse over the peer that ran next to it), its spread (lowest–highest) in brackets; each measurement after an untimed warm-up of the same work |`,
     `| how | ${input.executor} |`,
     `| load average (1 min) | ${machine.loadAtStart.toFixed(2)} at start, ${input.loadAtEnd.toFixed(2)} at end (${machine.cpus.split(" ")[0]} CPUs; other work on the machine shows up here) |`,
     `| run | ${input.startedAt.toISOString()}, ${(input.durationMillis / 1000).toFixed(0)} s |`
   ]
+}
+
+const verdict = (status: TargetStatus): string => {
+  if (status.skipped !== undefined) return `n/a: ${status.skipped}`
+  if (status.met === undefined) return "not measured"
+  const text = status.met ? "met" : "**missed**"
+  return status.spreadCrosses ? `${text}; _spread crosses target_` : text
 }
 
 /**
@@ -200,7 +217,8 @@ export const renderReport = (input: ReportInput): string => {
     "# Benchmarks",
     "",
     `Written by \`${input.command}\` (packages/bench); do not edit by hand. ` +
-      "Rerun with `pnpm bench` (quick, under three minutes) or `pnpm bench --full` (more events, three runs per cell).",
+      "Rerun with `pnpm bench` (quick: three interleaved runs per cell, 7–8 minutes on a loaded machine) or `pnpm bench --full` " +
+      "(more events, five runs per cell, about 30 minutes).",
     "",
     "## Setup",
     "",
@@ -208,11 +226,13 @@ export const renderReport = (input: ReportInput): string => {
     "",
     "## Targets",
     "",
-    "| target | measured | |",
+    "Ratios are effect-pulse over the peer named; throughput ratios must reach the bound, latency (p99) ratios stay under it. " +
+      "A verdict is the median's; _spread crosses target_ means the lowest and highest rounds fall on both sides of the bound.",
+    "",
+    "| target | measured: median (spread) | |",
     "|---|---|---|",
     ...targets(input.rows, outcomes).map(
-      (status) =>
-        `| ${cellText(status.target)} | ${cellText(status.measured)} | ${status.met === undefined ? "not measured" : status.met ? "met" : "**missed**"} |`
+      (status) => `| ${cellText(status.target)} | ${cellText(status.measured)} | ${cellText(verdict(status))} |`
     )
   ]
   const scenarios = [...new Set(input.rows.map((row) => row.scenario))]
@@ -220,7 +240,7 @@ export const renderReport = (input: ReportInput): string => {
     const rows = input.rows.filter((row) => row.scenario === scenario)
     lines.push("", `## ${titles[scenario]}`, "")
     lines.push(...(scenario === "memory" ? memoryTable(rows, outcomes) : throughputTable(rows, outcomes)))
-    if (scenario === "add" || scenario === "sink" || scenario === "fanout") {
+    if (scenario === "add" || scenario === "sink" || scenario === "backlog" || scenario === "fanout") {
       lines.push("", ...redisWorkTable(rows, outcomes))
     }
   }

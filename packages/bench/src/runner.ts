@@ -3,7 +3,10 @@
  * every case that has an `r`-th run, one after the other, so that the
  * implementations compared in a table see the same machine conditions (the
  * machine may be shared) rather than one getting all the quiet minutes.
- * Redis is flushed before each measurement.
+ * Even rounds run the cases in reverse order (pulse, peer | peer, pulse |
+ * ...), so that a drift in the machine's load favours neither side of a
+ * ratio, which is taken round by round. Redis is flushed before each
+ * measurement.
  *
  * @since 0.1.0
  */
@@ -35,6 +38,8 @@ export type Executor = "process" | "inProcess"
 export interface CaseOutcome {
   readonly case: Case
   readonly results: ReadonlyArray<JobResult>
+  /** The round (from 1) of each result, for pairing runs of one round. */
+  readonly rounds: ReadonlyArray<number>
   readonly errors: ReadonlyArray<string>
   /** What Redis did in each successful run (warm-up included). */
   readonly server: ReadonlyArray<ServerWork>
@@ -95,12 +100,17 @@ export const runCases = (
     const outcomes = new Map(
       cases.map((found) => [
         found.id,
-        { results: [] as Array<JobResult>, errors: [] as Array<string>, server: [] as Array<ServerWork> }
+        {
+          results: [] as Array<JobResult>,
+          rounds: [] as Array<number>,
+          errors: [] as Array<string>,
+          server: [] as Array<ServerWork>
+        }
       ])
     )
     const rounds = Math.max(0, ...cases.map((found) => found.runs))
     for (let round = 1; round <= rounds; round++) {
-      for (const found of cases) {
+      for (const found of round % 2 === 1 ? cases : [...cases].reverse()) {
         if (found.runs < round) continue
         const cpuBefore = yield* resetServer(options.url)
         const run =
@@ -111,6 +121,7 @@ export const runCases = (
         const slot = outcomes.get(found.id)!
         if (outcome._tag === "Success") {
           slot.results.push(outcome.success)
+          slot.rounds.push(round)
           slot.server.push(yield* serverWork(options.url, cpuBefore))
         } else slot.errors.push(outcome.failure)
         if (options.onResult) {

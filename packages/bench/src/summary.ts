@@ -1,6 +1,7 @@
 /**
  * From raw outcomes to the numbers the tables show: medians over runs,
- * ratios, the memory verdict, and the targets of issue 6.
+ * ratios round by round with their spread, the memory verdict, and the
+ * targets of issue 15.
  *
  * @since 0.1.0
  */
@@ -153,27 +154,62 @@ export const rowCells = (row: Row, outcomes: ReadonlyMap<string, CaseOutcome>): 
  * @since 0.1.0
  * @category utils
  */
-export const headline = (cell: Cell | undefined): number | undefined => {
-  if (cell === undefined) return undefined
-  if (cell._tag === "Throughput") return cell.eventsPerSecond
-  if (cell._tag === "Latency") return cell.latency.p99
-  return undefined
-}
+export const headline = (result: JobResult | undefined): number | undefined =>
+  result?.eventsPerSecond ?? result?.latency?.p99
 
 /**
- * effect-pulse's headline number over `other`'s in a row, when both exist.
+ * effect-pulse's headline number over a peer's, taken round by round (each
+ * pair ran back to back): the median of those ratios, their spread, and how
+ * many rounds had both.
  *
  * @since 0.1.0
- * @category utils
+ * @category models
  */
-export const ratio = (cells: Partial<Record<Impl, Cell>>, other: Impl): number | undefined => {
-  const ours = headline(cells.pulse)
-  const theirs = headline(cells[other])
-  return ours === undefined || theirs === undefined || theirs === 0 ? undefined : ours / theirs
+export interface RatioSummary {
+  readonly median: number
+  readonly min: number
+  readonly max: number
+  readonly runs: number
 }
 
 /**
- * One target of issue 6 and where the run stands.
+ * The ratio of effect-pulse to `peer` in a row, when both have results in
+ * at least one common round.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const ratioOf = (row: Row, outcomes: ReadonlyMap<string, CaseOutcome>, peer: Impl): RatioSummary | undefined => {
+  const ours = row.cells.pulse && outcomes.get(row.cells.pulse.id)
+  const theirs = row.cells[peer] && outcomes.get(row.cells[peer].id)
+  if (ours === undefined || theirs === undefined) return undefined
+  const ratios: Array<number> = []
+  ours.rounds.forEach((round, index) => {
+    const mine = headline(ours.results[index])
+    const other = headline(theirs.results[theirs.rounds.indexOf(round)])
+    if (mine !== undefined && other !== undefined && other > 0) ratios.push(mine / other)
+  })
+  if (ratios.length === 0) return undefined
+  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), runs: ratios.length }
+}
+
+/**
+ * A ratio with its spread, e.g. `0.93× (0.88–1.02)`.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const showRatio = (summary: RatioSummary | undefined): string =>
+  summary === undefined
+    ? "—"
+    : summary.runs === 1
+      ? `${summary.median.toFixed(2)}× (1 run)`
+      : `${summary.median.toFixed(2)}× (${summary.min.toFixed(2)}–${summary.max.toFixed(2)})`
+
+/**
+ * One target and where the run stands: met or missed by the median, and
+ * whether the spread of the rounds reaches across the bound (the verdict
+ * could go either way on another run).
  *
  * @since 0.1.0
  * @category models
@@ -182,9 +218,18 @@ export interface TargetStatus {
   readonly target: string
   readonly measured: string
   readonly met: boolean | undefined
+  readonly spreadCrosses: boolean
+  /** Why a cell could not be measured at all (e.g. redis-benchmark too fast to time at smoke sizes). */
+  readonly skipped?: string | undefined
 }
 
-const times = (value: number | undefined) => (value === undefined ? "n/a" : `${value.toFixed(2)}×`)
+const implShort: Record<Impl, string> = {
+  pulse: "effect-pulse",
+  ioredis: "raw ioredis",
+  bullmq: "BullMQ",
+  persistedQueue: "PersistedQueue",
+  redisBenchmark: "redis-benchmark"
+}
 
 /**
  * The targets, judged on the rows of this run (those not measured are left out).
@@ -194,28 +239,23 @@ const times = (value: number | undefined) => (value === undefined ? "n/a" : `${v
  */
 export const targets = (rows: ReadonlyArray<Row>, outcomes: ReadonlyMap<string, CaseOutcome>): Array<TargetStatus> => {
   const statuses: Array<TargetStatus> = []
-  const atLeast = (target: string, value: number | undefined, bound: number) =>
-    statuses.push({ target, measured: times(value), met: value === undefined ? undefined : value >= bound })
-  for (const row of rows.filter((candidate) => candidate.scenario === "sink")) {
-    const cells = rowCells(row, outcomes)
-    atLeast(`sink end to end ≥ 0.8× raw ioredis (${row.cells.pulse?.what})`, ratio(cells, "ioredis"), 0.8)
-    atLeast(`sink end to end ≥ 5× BullMQ (${row.cells.pulse?.what})`, ratio(cells, "bullmq"), 5)
-  }
-  const batchRow = rows.find(
-    (row) => row.scenario === "add" && row.cells.pulse?.job.kind === "add" && row.cells.pulse.job.mode._tag === "batch"
-  )
-  if (batchRow !== undefined)
-    atLeast("addAll ≥ 1.5× pipelined raw ioredis", ratio(rowCells(batchRow, outcomes), "ioredis"), 1.5)
-  for (const row of rows.filter((candidate) => candidate.scenario === "latency")) {
-    const job = row.cells.pulse?.job
-    if (job?.kind !== "latency" || job.rate !== 1000) continue
-    const cell = rowCells(row, outcomes).pulse
-    const p99 = cell?._tag === "Latency" ? cell.latency.p99 : undefined
-    statuses.push({
-      target: `${job.role} p99 latency < 5 ms at 1,000 events/s`,
-      measured: p99 === undefined ? "n/a" : `${p99.toFixed(2)} ms`,
-      met: p99 === undefined ? undefined : p99 < 5
-    })
+  for (const row of rows) {
+    for (const target of row.targets) {
+      const summary = ratioOf(row, outcomes, target.peer)
+      const cells = rowCells(row, outcomes)
+      const skipped = [cells.pulse, cells[target.peer]].find(
+        (cell) => cell?._tag === "Missing" && !cell.reason.startsWith("failed")
+      )
+      const sign = target.direction === "atLeast" ? "≥" : "≤"
+      const within = (value: number) => (target.direction === "atLeast" ? value >= target.bound : value <= target.bound)
+      statuses.push({
+        target: `${row.scenario}: ${row.label}: pulse / ${implShort[target.peer]} ${sign} ${target.bound}× (${row.cells.pulse?.what})`,
+        measured: showRatio(summary),
+        met: summary === undefined ? undefined : within(summary.median),
+        spreadCrosses: summary !== undefined && within(summary.min) !== within(summary.max),
+        skipped: summary === undefined && skipped?._tag === "Missing" ? skipped.reason : undefined
+      })
+    }
   }
   for (const row of rows.filter((candidate) => candidate.scenario === "memory")) {
     const cell = rowCells(row, outcomes).pulse
@@ -225,7 +265,8 @@ export const targets = (rows: ReadonlyArray<Row>, outcomes: ReadonlyMap<string, 
         cell?._tag === "Memory"
           ? `RSS ${inMiB(cell.verdict.rssStart)} → ${inMiB(cell.verdict.rssPeak)} (${cell.verdict.rssBytesPerBacklogEvent.toFixed(1)} bytes per backlog event), heap floor ${signedMiB(cell.verdict.heapFloorGrowth)} (last vs middle third), backlog ${cell.memory.backlog.toLocaleString("en-US")} events`
           : "n/a",
-      met: cell?._tag === "Memory" ? cell.verdict.flat : undefined
+      met: cell?._tag === "Memory" ? cell.verdict.flat : undefined,
+      spreadCrosses: false
     })
   }
   return statuses

@@ -34,6 +34,7 @@ describe("pnpm bench", () => {
           "## Targets",
           "## Add throughput",
           "## Sink end to end",
+          "## Consuming a backlog",
           "## Reader fan-out",
           "## Add-to-delivery latency",
           "## Memory under backlog",

@@ -42,6 +42,11 @@ import * as Reader from "./Reader.js"
 import { type Expiry, RedisClient } from "./RedisClient.js"
 import * as Sink from "./Sink.js"
 
+// The spans of adds skip their stack trace: it would show this file (the
+// span is opened here, not at the caller), and capturing it (a `new Error()`
+// per add) was the largest cost of an add on the client after the write.
+const noStackTrace = { captureStackTrace: false } as const
+
 /**
  * Stream options. `maxLen` (default 1000) bounds the stream: every add trims
  * it to about that many events (Redis's approximate `MAXLEN ~`, which trims
@@ -322,7 +327,7 @@ export const make = Effect.fnUntraced(function* (
       })
     ).pipe(
       Effect.flatMap((id) => (id === null ? Effect.undefined : Effect.as(Metric.update(addedCounter, 1), id))),
-      Effect.withSpan("EventStream.add", { attributes: { stream: name, event: eventName } })
+      Effect.withSpan("EventStream.add", { attributes: { stream: name, event: eventName } }, noStackTrace)
     )
 
   const addPart = (part: ReadonlyArray<NewEvent>) =>
@@ -347,7 +352,7 @@ export const make = Effect.fnUntraced(function* (
         for (const id of added) ids.push(id)
       }
       return ids as ReadonlyArray<string>
-    }).pipe(Effect.withSpan("EventStream.addAll", { attributes: { stream: name, count: events.length } }))
+    }).pipe(Effect.withSpan("EventStream.addAll", { attributes: { stream: name, count: events.length } }, noStackTrace))
 
   const remove = (...ids: ReadonlyArray<string>) =>
     Effect.andThen(validateEntryIds("ids", ids), ids.length === 0 ? Effect.succeed(0) : redis.xdel(key, ids)).pipe(

@@ -119,6 +119,16 @@ export interface Reader {
    */
   readonly events: Stream.Stream<Event, ReaderError>
   /**
+   * The same events as `events` (drawn from the same buffer, so use one or
+   * the other), handed over in arrays: each element is every event waiting
+   * at the time of the pull, at least one and at most `bufferSize`. Faster
+   * when a consumer handles events in groups (one pull, one element, per
+   * read rather than per event), with the same guarantee: an array is
+   * handed over whole or stays buffered, so a run that stops drops nothing.
+   * Use `events` when each event is handled on its own.
+   */
+  readonly batches: Stream.Stream<ReadonlyArray<Event>, ReaderError>
+  /**
    * A further, independent stream that receives a copy of every event read
    * after this call, until the scope closes (Go Pulse's `Subscribe`).
    */
@@ -275,6 +285,7 @@ export const make = Effect.fn("Reader.make")(function* (
 
   return {
     events: subscribers.events,
+    batches: subscribers.batches,
     subscribe: subscribers.subscribe,
     addStream,
     removeStream,

@@ -55,6 +55,23 @@ describeOnBothLayers(
       })
     )
 
+    it.effect("event names and topics come back as given, ASCII or not, short or long", () =>
+      Effect.gen(function* () {
+        const stream = yield* EventStream.make(uniqueName("names"))
+        const given = ["created", "créé", "事件", "x".repeat(100), "é".repeat(40), ""]
+        yield* stream.addAll(
+          given.map((name, n) => ({ name, payload: "", topic: n % 2 === 0 ? `topic-${name}` : "ü" }))
+        )
+        const reader = yield* stream.reader({ start: StartAt.oldest })
+        const events = yield* takeEvents(reader.events, given.length)
+        expect(names(events)).toEqual(given)
+        expect(events.map((event) => event.topic)).toEqual(
+          given.map((name, n) => (n % 2 === 0 ? `topic-${name}` : "ü"))
+        )
+        for (const event of events) expect(event.createdAt).toEqual(Event.timeOfId(event.id))
+      })
+    )
+
     it.effect("starts after a given event, and after 0 reads everything", () =>
       Effect.gen(function* () {
         const stream = yield* EventStream.make(uniqueName("after"))
@@ -172,6 +189,20 @@ describeOnBothLayers(
         yield* stream.addAll(["d", "e"].map((name) => ({ name, payload: "" })))
         expect(names(yield* takeEvents(reader.events, 2))).toEqual(["b", "c"])
         expect(names(yield* takeEvents(reader.events, 2))).toEqual(["d", "e"])
+      })
+    )
+
+    it.effect("batches hands events over in arrays, and a run stopped after one array drops nothing", () =>
+      Effect.gen(function* () {
+        const stream = yield* EventStream.make(uniqueName("batches"))
+        const reader = yield* stream.reader({ start: StartAt.oldest })
+        yield* stream.addAll(["a", "b", "c"].map((name) => ({ name, payload: "" })))
+        const [first] = yield* reader.batches.pipe(Stream.take(1), Stream.runCollect)
+        expect(first!.length).toBeGreaterThan(0)
+        yield* stream.addAll(["d", "e"].map((name) => ({ name, payload: "" })))
+        // What the first run did not take is still there, for either stream of the reader.
+        const rest = yield* takeEvents(reader.events, 5 - first!.length)
+        expect([...names(first!), ...names(rest)]).toEqual(["a", "b", "c", "d", "e"])
       })
     )
 

@@ -243,6 +243,35 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("RedisLay
     )
   })
 
+  describe("sending", () => {
+    it.effect("commands issued together reach Redis in the order issued, the lone first one included", () =>
+      Effect.gen(function* () {
+        const server = yield* RedisTestServer.RedisTestServer
+        const redis = Context.get(yield* Layer.build(RedisLayer.layer({ url: server.url })), RedisClient.RedisClient)
+        const key = uniqueKey("order")
+        const wave = (from: number) =>
+          Effect.forEach(
+            Array.from({ length: 50 }, (_, i) => from + i),
+            (i) => redis.xadd(key, [["n", String(i)]]),
+            { concurrency: "unbounded" }
+          )
+        // In each wave the first add is written at once (nothing in flight), the rest go through
+        // ioredis's auto-pipeline; a lone add follows each wave.
+        const ids = [
+          ...(yield* wave(0)),
+          yield* redis.xadd(key, [["n", "50"]]),
+          ...(yield* wave(51)),
+          yield* redis.xadd(key, [["n", "101"]])
+        ]
+        const entries = yield* redis.xrange(key, "-", "+")
+        expect(entries.map((entry) => Buffer.from(entry.fields[0]![1]).toString())).toEqual(
+          Array.from({ length: 102 }, (_, i) => String(i))
+        )
+        expect(entries.map((entry) => entry.id)).toEqual(ids)
+      })
+    )
+  })
+
   describe("connection loss", () => {
     it.effect("a command fails with RedisConnectionError once the server is killed, and works after a restart", () =>
       Effect.gen(function* () {

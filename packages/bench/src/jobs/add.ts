@@ -75,12 +75,27 @@ const pulse = (job: AddJob, url: string) =>
         case "sequential":
           for (let i = 0; i < count; i++) yield* stream.add("bench", bytesPayload)
           break
-        case "concurrent":
-          yield* Effect.forEach(Array.from({ length: count }), () => stream.add("bench", bytesPayload), {
-            concurrency: mode.inFlight,
+        case "concurrent": {
+          if (mode.forkPerAdd === true) {
+            yield* Effect.forEach(Array.from({ length: count }), () => stream.add("bench", bytesPayload), {
+              concurrency: mode.inFlight,
+              discard: true
+            })
+            break
+          }
+          // `inFlight` lanes adding one after the other, as the raw ioredis cell does (`forEachConcurrently`).
+          let next = 0
+          const lane = Effect.whileLoop({
+            while: () => next < count,
+            body: () => Effect.suspend(() => (next++, stream.add("bench", bytesPayload))),
+            step: () => {}
+          })
+          yield* Effect.forEach(Array.from({ length: Math.min(mode.inFlight, count) }), () => lane, {
+            concurrency: "unbounded",
             discard: true
           })
           break
+        }
         case "batch":
           for (let done = 0; done < count; done += mode.batch) {
             const size = Math.min(mode.batch, count - done)

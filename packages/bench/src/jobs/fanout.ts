@@ -24,11 +24,15 @@ const pulse = (job: FanoutJob, url: string) => {
       const expected = count * job.readers
       let delivered = 0
       const allDelivered = yield* Deferred.make<void>()
+      const took = (events: number) => {
+        delivered += events
+        return delivered >= expected ? Deferred.succeed(allDelivered, undefined) : Effect.void
+      }
       for (const reader of readers) {
         yield* Effect.forkScoped(
-          reader.events.pipe(
-            Stream.runForEach(() => (++delivered >= expected ? Deferred.succeed(allDelivered, undefined) : Effect.void))
-          )
+          job.batches === true
+            ? reader.batches.pipe(Stream.runForEach((batch) => took(batch.length)))
+            : reader.events.pipe(Stream.runForEach(() => took(1)))
         )
       }
       const events = Array.from({ length: job.batch }, () => ({ name: "bench", payload: bytesPayload }))

@@ -3,7 +3,8 @@
  * of one group (sink, consumer group, queue) ack them; timed from the first
  * add to the last ack. Each library uses its own batch add (effect-pulse
  * `addAll`, a pipeline of `XADD`, BullMQ `addBulk`); `PersistedQueue` has no
- * batch offer, so it offers with 64 in flight.
+ * batch offer, so it offers with 64 in flight. The backlog variant
+ * (`prefilled`) adds everything first and times the consumers alone.
  *
  * @since 0.1.0
  */
@@ -32,6 +33,16 @@ const pulse = (job: SinkJob, url: string) => {
     Effect.gen(function* () {
       const redis = yield* RedisClient.RedisClient
       const stream = yield* EventStream.make(name, { maxLen: benchMaxLen })
+      const events = Array.from({ length: job.batch }, () => ({ name: "bench", payload: bytesPayload }))
+      const produce = Effect.gen(function* () {
+        for (let done = 0; done < count; done += job.batch) {
+          const size = Math.min(job.batch, count - done)
+          yield* stream.addAll(size === events.length ? events : events.slice(0, size))
+        }
+      })
+      if (job.prefilled) yield* produce
+      // Creating the sinks (group, consumers) is part of the consumer path the clock covers.
+      const startedAt = now()
       const sinks = yield* Effect.forEach(Array.from({ length: job.consumers }), () =>
         stream.sink(group, { start: StartAt.oldest })
       )
@@ -55,12 +66,7 @@ const pulse = (job: SinkJob, url: string) => {
               )
         yield* Effect.forkScoped(consume)
       }
-      const events = Array.from({ length: job.batch }, () => ({ name: "bench", payload: bytesPayload }))
-      const startedAt = now()
-      for (let done = 0; done < count; done += job.batch) {
-        const size = Math.min(job.batch, count - done)
-        yield* stream.addAll(size === events.length ? events : events.slice(0, size))
-      }
+      if (!job.prefilled) yield* produce
       yield* Deferred.await(allHandled)
       // `process` acks after its handler: the run ends when Redis has every ack.
       if (job.ackStyle === "process") {
@@ -111,9 +117,10 @@ const ioredis = (job: SinkJob, url: string) =>
           })
         }
       }
-      const consumers = clients.map((_, index) => consume(index))
+      if (job.prefilled) await addRawInPipelines(admin, key, count, job.batch)
       const startedAt = now()
-      await addRawInPipelines(admin, key, count, job.batch)
+      const consumers = clients.map((_, index) => consume(index))
+      if (!job.prefilled) await addRawInPipelines(admin, key, count, job.batch)
       await allAcked.promise
       const result = rate(count, startedAt, now())
       await Promise.all(consumers)
@@ -206,9 +213,9 @@ export const runSink = (job: SinkJob, url: string): Effect.Effect<JobResult, unk
     case "ioredis":
       return ioredis(job, url)
     case "bullmq":
-      return bullmq(job, url)
+      return job.prefilled ? Effect.succeed({ skipped: "no backlog cell" }) : bullmq(job, url)
     case "persistedQueue":
-      return persistedQueue(job, url)
+      return job.prefilled ? Effect.succeed({ skipped: "no backlog cell" }) : persistedQueue(job, url)
     case "redisBenchmark":
       return Effect.succeed({ skipped: "not a consumer" })
   }

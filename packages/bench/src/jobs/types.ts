@@ -17,14 +17,17 @@ export type Impl = "pulse" | "ioredis" | "bullmq" | "persistedQueue" | "redisBen
 
 /**
  * How events are added: one at a time (each awaited), `inFlight` at once, or
- * in batches of `batch` (one round trip each).
+ * in batches of `batch` (one round trip each). `inFlight` at once runs as
+ * `inFlight` lanes each adding one after the other (what the raw ioredis
+ * cell does), or for effect-pulse with `forkPerAdd` as
+ * `Effect.forEach(..., { concurrency: inFlight })`, a fiber per add.
  *
  * @since 0.1.0
  * @category models
  */
 export type AddMode =
   | { readonly _tag: "sequential" }
-  | { readonly _tag: "concurrent"; readonly inFlight: number }
+  | { readonly _tag: "concurrent"; readonly inFlight: number; readonly forkPerAdd?: boolean | undefined }
   | { readonly _tag: "batch"; readonly batch: number }
 
 /**
@@ -54,7 +57,9 @@ export type SinkAckStyle = "process" | "ackAll"
 /**
  * Sink end to end: `events` added in batches of `batch` while `consumers`
  * consumers (each handling `concurrency` events at once) ack them; timed
- * from the first add to the last ack.
+ * from the first add to the last ack. With `prefilled` the events are all
+ * in the stream before the consumers start (untimed), and the clock runs
+ * from their start to the last ack: the consumer path alone.
  *
  * @since 0.1.0
  * @category models
@@ -68,6 +73,7 @@ export interface SinkJob {
   readonly consumers: number
   readonly concurrency: number
   readonly ackStyle: SinkAckStyle
+  readonly prefilled: boolean
 }
 
 /**
@@ -84,6 +90,8 @@ export interface FanoutJob {
   readonly warmup: number
   readonly batch: number
   readonly readers: number
+  /** effect-pulse only: each reader run through `reader.batches` (arrays) rather than `reader.events`. */
+  readonly batches?: boolean | undefined
 }
 
 /**

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import type { DateTime } from "effect"
 import type { Event, SinkEvent } from "../Event.js"
 import { AcknowledgerId, timeOfId } from "../Event.js"
 import type { FieldsInput, StreamEntry } from "../RedisClient.js"
@@ -26,10 +27,66 @@ export const toFields = (eventName: string, payload: Uint8Array | string, topic:
         [fieldTopic, topic]
       ]
 
+/**
+ * UTF-8 bytes as text. Event names and topics are short and nearly always
+ * ASCII: those are read byte by byte, cheaper than a call into
+ * `TextDecoder` (which the rest gets; both give the same string).
+ */
+const decodeName = (bytes: Uint8Array): string => {
+  if (bytes.length > 64) return decodeUtf8(bytes)
+  let text = ""
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!
+    if (byte > 0x7f) return decodeUtf8(bytes)
+    text += String.fromCharCode(byte)
+  }
+  return text
+}
+
+/**
+ * An event as readers and sinks hand it out. `createdAt` is a getter on the
+ * prototype: building a `DateTime` cost several times the rest of the event
+ * together, and most consumers never look at it. (So a spread copy,
+ * `{ ...event }`, leaves it out, as it leaves out any getter.)
+ */
+class ReadEvent implements Event {
+  constructor(
+    readonly id: string,
+    readonly streamName: string,
+    readonly sinkName: string | undefined,
+    readonly eventName: string,
+    readonly topic: string | undefined,
+    readonly payload: Uint8Array
+  ) {}
+
+  get createdAt(): DateTime.Utc {
+    return timeOfId(this.id)
+  }
+}
+
+/** A sink's event: the acknowledger is an own field, so a spread copy keeps it. */
+class DeliveredEvent extends ReadEvent implements SinkEvent {
+  declare readonly sinkName: string
+  readonly [AcknowledgerId]: Acknowledger
+
+  constructor(
+    id: string,
+    streamName: string,
+    sinkName: string,
+    eventName: string,
+    topic: string | undefined,
+    payload: Uint8Array,
+    acknowledger: Acknowledger
+  ) {
+    super(id, streamName, sinkName, eventName, topic, payload)
+    this[AcknowledgerId] = acknowledger
+  }
+}
+
 /** The event carried by a stream entry. Unknown fields are ignored, missing ones read as empty. */
 export const toEvent = (streamName: string, sinkName: string | undefined, entry: StreamEntry): Event => {
   const { eventName, payload, topic } = readFields(entry)
-  return { id: entry.id, streamName, sinkName, eventName, topic, payload, createdAt: timeOfId(entry.id) }
+  return new ReadEvent(entry.id, streamName, sinkName, eventName, topic, payload)
 }
 
 /** The event carried by an entry a sink delivered, with the sink's means of acknowledging it. */
@@ -40,16 +97,7 @@ export const toSinkEvent = (
   acknowledger: Acknowledger
 ): SinkEvent => {
   const { eventName, payload, topic } = readFields(entry)
-  return {
-    id: entry.id,
-    streamName,
-    sinkName,
-    eventName,
-    topic,
-    payload,
-    createdAt: timeOfId(entry.id),
-    [AcknowledgerId]: acknowledger
-  }
+  return new DeliveredEvent(entry.id, streamName, sinkName, eventName, topic, payload, acknowledger)
 }
 
 const readFields = (entry: StreamEntry) => {
@@ -57,9 +105,9 @@ const readFields = (entry: StreamEntry) => {
   let payload: Uint8Array = empty
   let topic: string | undefined
   for (const [field, value] of entry.fields) {
-    if (field === fieldEventName) eventName = decodeUtf8(value)
+    if (field === fieldEventName) eventName = decodeName(value)
     else if (field === fieldPayload) payload = value
-    else if (field === fieldTopic) topic = decodeUtf8(value)
+    else if (field === fieldTopic) topic = decodeName(value)
   }
   return { eventName, payload, topic }
 }

@@ -22,6 +22,12 @@ export interface Subscribers<E> {
    * For consumers that ack, where a dropped event is delivered again.
    */
   readonly eventBatches: Stream.Stream<Event, E>
+  /**
+   * The main stream again, one element per pull: every event the queue holds
+   * then, as one array. Nothing is dropped by a run that stops: an array is
+   * handed over whole or stays in the queue.
+   */
+  readonly batches: Stream.Stream<ReadonlyArray<Event>, E>
   /** A further stream receiving a copy of every event published after this call, until the scope closes. */
   readonly subscribe: Effect.Effect<Stream.Stream<Event, E>, never, Scope.Scope>
   /** Completes once the main stream has been run or a subscription made. */
@@ -73,16 +79,15 @@ export const make = <E>(bufferSize: number): Effect.Effect<Subscribers<E>> =>
     const lowWater = Math.floor(bufferSize / 2)
     const tookFrom = (queue: EventQueue<E>) =>
       Effect.suspend(() => (Queue.sizeUnsafe(queue) <= lowWater ? roomFreed.open : Effect.void))
+    // What a pull emits, opening the latch on the way when the queue fell to the low-water mark.
+    const handOver = <A>(queue: EventQueue<E>, chunk: readonly [A]): Effect.Effect<readonly [A]> =>
+      Queue.sizeUnsafe(queue) <= lowWater ? Effect.as(roomFreed.open, chunk) : Effect.succeed(chunk)
 
     const streamOf = (queue: EventQueue<E>): Stream.Stream<Event, E> =>
-      Stream.fromPull(
-        Effect.succeed(
-          Queue.take(queue).pipe(
-            Effect.map((event) => [event] as const),
-            Effect.tap(() => tookFrom(queue))
-          )
-        )
-      )
+      Stream.fromPull(Effect.succeed(Effect.flatMap(Queue.take(queue), (event) => handOver(queue, [event]))))
+
+    const arraysOf = (queue: EventQueue<E>): Stream.Stream<ReadonlyArray<Event>, E> =>
+      Stream.fromPull(Effect.succeed(Effect.flatMap(Queue.takeAll(queue), (events) => handOver(queue, [events]))))
 
     const mainQueue: Effect.Effect<EventQueue<E>> = Effect.suspend(() => {
       if (main !== undefined) return Effect.succeed(main)
@@ -116,6 +121,7 @@ export const make = <E>(bufferSize: number): Effect.Effect<Subscribers<E>> =>
     return {
       events: Stream.unwrap(Effect.map(mainQueue, streamOf)),
       eventBatches: Stream.unwrap(Effect.map(mainQueue, batchesOf)),
+      batches: Stream.unwrap(Effect.map(mainQueue, arraysOf)),
       subscribe: Effect.acquireRelease(newQueue, (queue) =>
         Effect.suspend(() => {
           queues.delete(queue)

@@ -5,7 +5,7 @@
  */
 import type { Errors, RedisClient } from "@effect-pulse/core"
 import { Effect } from "effect"
-import type { Cluster, Redis } from "ioredis"
+import { type Cluster, Command as IoredisCommand, type Redis } from "ioredis"
 import { type Scrub, toRedisError } from "./errors.js"
 
 /** An argument as ioredis writes it: strings as UTF-8, `Buffer`s as they are, numbers in decimal. */
@@ -24,24 +24,66 @@ export type Argument = string | Buffer | number
 export interface Command {
   readonly method: string
   readonly label: string
+  /** The lower-case name, as ioredis's `Command` takes it. */
+  readonly name: string
 }
 
 /** A command by its Redis name. */
-export const command = (label: string): Command => ({ method: `${label.toLowerCase()}Buffer`, label })
+export const command = (label: string): Command => ({
+  method: `${label.toLowerCase()}Buffer`,
+  label,
+  name: label.toLowerCase()
+})
 
 type Callback = (error: Error | null | undefined, reply: unknown) => void
 
-/** Sends `args` as `command` on `client`; `callback` gets the error or the raw reply. */
+/**
+ * Commands sent through `dispatch` on each client whose reply has not come
+ * yet. A symbol on the client rather than a `WeakMap`: one property read per
+ * command.
+ */
+const inFlight = Symbol("effect-pulse/inFlight")
+
+type Counted = (Redis | Cluster) & { [inFlight]?: number }
+
+/**
+ * Sends `args` as `command` on `client`; `callback` gets the error or the raw reply.
+ *
+ * With auto-pipelining on, ioredis defers every command to a `setImmediate`
+ * so that the commands of one tick share a write: a lone command (one add
+ * awaited at a time) pays a turn of the event loop for nothing. So a command
+ * sent while none of this client's commands is in flight is written at once
+ * (`sendCommand`, as ioredis does with auto-pipelining off), and the rest go
+ * through auto-pipelining as before. Order on the connection is kept: a
+ * command is only written directly when no earlier one can be waiting in an
+ * auto-pipeline. A cluster client always goes through auto-pipelining, which
+ * routes each command to its slot's node.
+ */
 export const dispatch = (
   client: Redis | Cluster,
   command: Command,
   args: ReadonlyArray<Argument>,
   callback: Callback
 ): void => {
+  const counted = client as Counted
+  const pending = counted[inFlight] ?? 0
+  counted[inFlight] = pending + 1
+  const done: Callback = (error, reply) => {
+    counted[inFlight]!--
+    callback(error, reply)
+  }
+  if (pending === 0 && !client.isCluster && client.options.enableAutoPipelining === true) {
+    const options: ConstructorParameters<typeof IoredisCommand>[2] & {} = { replyEncoding: null }
+    if (client.options.keyPrefix !== undefined) options.keyPrefix = client.options.keyPrefix
+    if (client.options.showFriendlyErrorStack === true) options.errorStack = new Error()
+    // The same Command the ioredis method would build (a `Buffer` reply, ioredis's reply transformers by name).
+    client.sendCommand(new IoredisCommand(command.name, args as Array<Argument>, options, done))
+    return
+  }
   // ioredis flattens one level of arrays in the arguments, so the array goes as it is.
   ;(client as unknown as Record<string, (args: ReadonlyArray<Argument>, callback: Callback) => unknown>)[
     command.method
-  ]!(args, callback)
+  ]!(args, done)
 }
 
 /**
