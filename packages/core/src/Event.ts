@@ -47,11 +47,7 @@ export interface Event {
   readonly topic: string | undefined
   /** The payload bytes, exactly as added (the `p` field). */
   readonly payload: Uint8Array
-  /**
-   * When the entry was added, from its ID. Events read from Redis compute it
-   * when it is read (a getter: a spread copy `{ ...event }` leaves it out;
-   * `Event.timeOfId(event.id)` gives it back).
-   */
+  /** When the entry was added, from its ID. */
   readonly createdAt: DateTime.Utc
 }
 

@@ -87,7 +87,11 @@ const pulse = (job: AddJob, url: string) =>
           let next = 0
           const lane = Effect.whileLoop({
             while: () => next < count,
-            body: () => Effect.suspend(() => (next++, stream.add("bench", bytesPayload))),
+            body: () =>
+              Effect.suspend(() => {
+                next++
+                return stream.add("bench", bytesPayload)
+              }),
             step: () => {}
           })
           yield* Effect.forEach(Array.from({ length: Math.min(mode.inFlight, count) }), () => lane, {
