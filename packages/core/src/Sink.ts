@@ -98,6 +98,24 @@ export interface Options extends ReadOptions {
 }
 
 /**
+ * Options of `sink.nack`: `delay`, how long to wait before the event is
+ * delivered again (0 by default; at most the ack grace period).
+ *
+ * @example
+ * ```ts
+ * import type { Sink } from "@effect-pulse/core"
+ *
+ * const later: Sink.NackOptions = { delay: "5 seconds" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NackOptions {
+  readonly delay?: Duration.Input | undefined
+}
+
+/**
  * A sink: one consumer of a consumer group.
  *
  * @example
@@ -135,14 +153,20 @@ export interface Sink {
   /** Acknowledges many events in one round trip per stream; checked as `ack`, all before any is sent. */
   readonly ackAll: (events: Iterable<Event>) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
   /**
-   * Hands an event back: it is delivered again within ~100 ms,
-   * without waiting for the grace period. Checked as `ack`.
+   * Hands an event back: it is delivered again within ~100 ms, without
+   * waiting for the grace period; with `delay`, that long later (a retry
+   * delay; at most the ack grace period, longer delays are cut to it). Checked
+   * as `ack`, and a `delay` that is not a duration of 0 or more fails with
+   * `InvalidOption`; either way nothing is sent.
    */
-  readonly nack: (event: Event) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
+  readonly nack: (
+    event: Event,
+    options?: NackOptions
+  ) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink | InvalidOption>
   /**
    * Runs `handler` on every event until the sink closes, acking each event
-   * whose handler succeeds and handing back (with `nack`) each one whose
-   * handler fails or dies. Handler failures are logged and never stop the
+   * whose handler succeeds and handing back (with `nack`, after the delay of
+   * the `retry` schedule) each one whose handler fails or dies. Handler failures are logged and never stop the
    * sink. `concurrency` (default 1) events are handled at once. Fails with
    * `SinkClosed` when called on a closed sink (and `InvalidOption` for a
    * `concurrency`, `batchSize` or `within` out of range); a `process` running when the
@@ -235,7 +259,8 @@ export const make = Effect.fn("Sink.make")(function* (
   // Lent to every event the sink delivers, for the pipeline stages; the operations are defined below.
   const acknowledger: Acknowledger = {
     ackAll: (events) => ackAll(events),
-    nack: (event) => nack(event),
+    nack: (event, delayMillis) => nack(event, delayMillis),
+    deliveries: (event) => state.deliveryCounts.get(event) ?? 1,
     deadLetter: (event, reason) => deadLetter(event, reason)
   }
   const state = SinkState.makeState({
@@ -381,9 +406,14 @@ export const make = Effect.fn("Sink.make")(function* (
     })
   })
 
-  const nack = Effect.fn("Sink.nack")(function* (event: Event) {
+  const nack = Effect.fn("Sink.nack")(function* (event: Event, delayMillis?: number) {
     yield* Effect.annotateCurrentSpan(eventAttributes(event))
-    if (!state.noAck) yield* SinkClaims.nack(state, streamOf(event), event)
+    if (state.noAck) return
+    const sinkStream = streamOf(event)
+    const delay = yield* SinkClaims.nack(state, sinkStream, event, delayMillis)
+    // A delayed retry (#16): the claim that hands it back runs when the delay is over. Should this consumer be
+    // gone by then, the claim check of another takes the event, which is claimable from then on anyway.
+    if (delay !== undefined) yield* inBackground(Effect.delay(Queue.offer(state.handedBack, sinkStream), delay))
   })
 
   const deadLetter = (event: Event, reason: string) => {
@@ -446,7 +476,13 @@ export const make = Effect.fn("Sink.make")(function* (
       const list = Array.from(events)
       return Effect.andThen(guards.ensureDelivered("ackAll", list), () => ackAll(list))
     },
-    nack: (event) => Effect.andThen(guards.ensureDelivered("nack", [event]), () => nack(event)),
+    nack: (event, nackOptions) =>
+      Effect.andThen(
+        Effect.andThen(validateDuration("delay", nackOptions?.delay ?? 0, 0), (delay) =>
+          Effect.as(guards.ensureDelivered("nack", [event]), delay)
+        ),
+        (delay) => nack(event, delay)
+      ),
     process: (handler, processOptions) =>
       Effect.andThen(
         Effect.andThen(
@@ -493,13 +529,24 @@ export interface AckOptions extends AckBatching {}
 /**
  * Options of {@link handle} and `sink.process`: `concurrency` (how many
  * events are handled at once, default 1; the order of acks is then not
- * the order of the events) and the ack batching of {@link AckOptions}.
+ * the order of the events), the ack batching of {@link AckOptions}, and
+ * `retry`: the `Schedule` whose delays space the deliveries of an event
+ * whose handler fails. Its n-th step is the wait after the n-th delivery
+ * (counted by Redis, so it holds whichever consumer the retry goes to);
+ * delays are cut to the ack grace period; once the schedule is over the
+ * event moves to the dead letters. By default 1 s doubling, jittered, at
+ * most a minute; `maxDeliveries` ends the retries as well.
  *
  * @example
  * ```ts
+ * import { Schedule } from "effect"
  * import type { Sink } from "@effect-pulse/core"
  *
- * const options: Sink.HandleOptions = { concurrency: 8, batchSize: 1000 }
+ * const options: Sink.HandleOptions = {
+ *   concurrency: 8,
+ *   batchSize: 1000,
+ *   retry: Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.upTo({ times: 5 }))
+ * }
  * ```
  *
  * @since 0.1.0
@@ -512,8 +559,9 @@ export interface HandleOptions extends SinkStages.HandleOptions {}
  * on what earlier stages made of it, such as a `Payload.Decoded`), up to
  * `concurrency` at once: an event whose handler succeeds is acknowledged
  * (batched, see {@link AckOptions}) and handed on; one whose handler fails
- * or dies is logged and handed back (`nack`) for redelivery at the next
- * claim check, and the stream goes on. Data-last for `pipe`, or data-first.
+ * or dies is logged and handed back (`nack`) for redelivery after the delay
+ * its `retry` schedule gives (see {@link HandleOptions}), and the stream
+ * goes on. Data-last for `pipe`, or data-first.
  *
  * Only a sink's events can be acknowledged, so only streams of `SinkEvent`s
  * (or of carriers of one) type-check; a reader's stream does not. Every

@@ -9,31 +9,58 @@
  *
  * @internal
  */
-import { Cause, Effect, Exit, Queue, type Scope, Semaphore, Stream } from "effect"
+import { Cause, Effect, Exit, Queue, Schedule, type Scope, Semaphore, Stream } from "effect"
 import type * as Arr from "effect/Array"
 import type * as Pull from "effect/Pull"
-import type { InvalidOption } from "../Errors.js"
+import { InvalidOption } from "../Errors.js"
 import { AcknowledgerId, type Carrier, eventOf, type SinkEvent } from "../Event.js"
 import type { AckBatching, AckQueue } from "./ackQueue.js"
 import * as AckQueues from "./ackQueue.js"
 import { retryWhileDisconnected } from "./retry.js"
+import { defaultRetry, delayAfter, type RetrySchedule } from "./retrySchedule.js"
 import { validateInteger } from "./validation.js"
 
-/** The options of `Sink.handle`: how many events at once, and how acks are batched. */
+/** The options of `Sink.handle`: how many events at once, how acks are batched, when failed events come back. */
 export interface HandleOptions extends AckBatching {
   readonly concurrency?: number | undefined
+  readonly retry?: RetrySchedule | undefined
 }
 
 /**
- * What a failed handler does to its event: hand it back (`nack`), so that the
- * next claim check delivers it again. The retry schedule of the
- * delivery-control issue (#16) belongs here, as a further policy.
+ * What a failed handler does to its event: hand it back (`nack`) with the
+ * delay the retry schedule gives for its delivery count, so that it comes
+ * back then; once the schedule is over, move it to the dead letters.
  */
-const onHandlerFailure = (event: SinkEvent, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
-  Effect.logWarning(`handler failed on event ${event.id}; handing it back`, Cause.squash(cause)).pipe(
-    Effect.andThen(retryWhileDisconnected(event[AcknowledgerId].nack(event))),
-    Effect.catch((error) => Effect.logError(`could not hand back event ${event.id}`, error))
-  )
+const onHandlerFailure =
+  (retry: RetrySchedule) =>
+  (event: SinkEvent, cause: Cause.Cause<unknown>): Effect.Effect<void> => {
+    const acknowledger = event[AcknowledgerId]
+    const deliveries = acknowledger.deliveries(event)
+    return Effect.flatMap(delayAfter(retry, deliveries), (delay) =>
+      delay === undefined
+        ? Effect.logWarning(
+            `handler failed on event ${event.id}; its retry schedule is over, moving it to the dead letters`,
+            Cause.squash(cause)
+          ).pipe(
+            Effect.andThen(
+              retryWhileDisconnected(
+                acknowledger.deadLetter(event, `retry schedule over after ${deliveries} deliveries`)
+              )
+            )
+          )
+        : Effect.logWarning(
+            `handler failed on event ${event.id}; handing it back for a retry in ${delay} ms`,
+            Cause.squash(cause)
+          ).pipe(Effect.andThen(retryWhileDisconnected(acknowledger.nack(event, delay))))
+    ).pipe(Effect.catch((error) => Effect.logError(`could not hand back event ${event.id}`, error)))
+  }
+
+const validateRetry = (retry: RetrySchedule | undefined): Effect.Effect<RetrySchedule, InvalidOption> =>
+  retry === undefined
+    ? Effect.succeed(defaultRetry)
+    : Schedule.isSchedule(retry)
+      ? Effect.succeed(retry)
+      : Effect.fail(new InvalidOption({ option: "retry", message: "retry must be a Schedule" }))
 
 type Upstream<A, E> = Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>
 
@@ -42,11 +69,14 @@ type Upstream<A, E> = Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>
  * queued with the chunk's); on failure its event is handed back.
  */
 const handleOne =
-  <A extends Carrier<SinkEvent>, X, E2, R2>(handler: (carrier: A) => Effect.Effect<X, E2, R2>) =>
+  <A extends Carrier<SinkEvent>, X, E2, R2>(
+    handler: (carrier: A) => Effect.Effect<X, E2, R2>,
+    onFailure: (event: SinkEvent, cause: Cause.Cause<unknown>) => Effect.Effect<void>
+  ) =>
   (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> =>
     // Suspended, so that a handler throwing instead of failing is handed back like one that dies.
     Effect.flatMap(Effect.exit(Effect.suspend(() => handler(carrier)).pipe(handleSpan(eventOf(carrier)))), (exit) => {
-      if (Exit.isFailure(exit)) return onHandlerFailure(eventOf(carrier), exit.cause)
+      if (Exit.isFailure(exit)) return onFailure(eventOf(carrier), exit.cause)
       handled.push(carrier)
       return Effect.void
     })
@@ -129,7 +159,8 @@ export const handle = <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
     Effect.gen(function* () {
       const concurrency = yield* validateInteger("concurrency", options?.concurrency ?? 1, 1)
       const acks = yield* AckQueues.make(scope, yield* AckQueues.validateBatching(options))
-      const one = handleOne(handler)
+      const retry = yield* validateRetry(options?.retry)
+      const one = handleOne(handler, onHandlerFailure(retry))
       return concurrency === 1 ? inOrder(pull, one, acks) : yield* pooled(pull, one, acks, concurrency, scope)
     })
   )
