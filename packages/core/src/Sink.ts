@@ -32,6 +32,7 @@ import type { Carrier, Event, SinkEvent } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
 import type { Acknowledger } from "./internal/acknowledger.js"
 import type { AckBatching } from "./internal/ackQueue.js"
+import * as ClaimKeeper from "./internal/claimKeeper.js"
 import { deadLetterEvent } from "./internal/deadLetters.js"
 import { onDestroyed } from "./internal/destroyWatch.js"
 import { sinkKeepAliveKey, sinkLeaseKey, streamKey } from "./internal/keys.js"
@@ -164,6 +165,25 @@ export interface Sink {
     options?: NackOptions
   ) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink | InvalidOption>
   /**
+   * Refreshes the idle time of an event this consumer holds, so that it is
+   * not claimed by another consumer for another grace period: for a handler
+   * that runs long (`keepClaimed` does it for as long as an effect runs).
+   * Returns false when the event is no longer this consumer's (acked, or
+   * claimed by another consumer after it was idle past the grace period).
+   * Checked as `ack`.
+   */
+  readonly extend: (event: Event) => Effect.Effect<boolean, RedisError | SinkClosed | NotDeliveredToSink>
+  /**
+   * Keeps `event` claimed by this consumer while `effect` runs (its idle time
+   * refreshed every half grace period), as `process` and `Sink.handle` do
+   * for their handlers; if the process dies, the event is delivered again
+   * after the grace period. Checked as `ack`. Data-last:
+   * `work.pipe(sink.keepClaimed(event))`.
+   */
+  readonly keepClaimed: (
+    event: Event
+  ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | SinkClosed | NotDeliveredToSink, R>
+  /**
    * Runs `handler` on every event until the sink closes, acking each event
    * whose handler succeeds and handing back (with `nack`, after the delay of
    * the `retry` schedule) each one whose handler fails or dies. Handler failures are logged and never stop the
@@ -261,6 +281,7 @@ export const make = Effect.fn("Sink.make")(function* (
     ackAll: (events) => ackAll(events),
     nack: (event, delayMillis) => nack(event, delayMillis),
     deliveries: (event) => state.deliveryCounts.get(event) ?? 1,
+    holding: (event) => keeper.holding(streamOf(event), event),
     deadLetter: (event, reason) => deadLetter(event, reason)
   }
   const state = SinkState.makeState({
@@ -278,6 +299,7 @@ export const make = Effect.fn("Sink.make")(function* (
     acknowledger,
     handedBack: yield* Queue.unbounded<SinkStream>()
   })
+  const keeper = ClaimKeeper.make(state)
   const lease = SinkLease.make(redis, name, state.checkIntervalMillis, () => state.consumer)
   const first = SinkState.makeSinkStream(name, stream.name, SinkState.groupStartId(read.start))
   yield* SinkGroups.joinGroup(state, first, first.startId, { mkStream: true })
@@ -349,6 +371,8 @@ export const make = Effect.fn("Sink.make")(function* (
   yield* inBackground(poller.run)
   yield* inBackground(Effect.delay(every(heartbeat, "heartbeat"), state.checkIntervalMillis))
   yield* inBackground(Effect.andThen(subscribers.firstConsumer, every(claimCheck(state, lease), "claim check")))
+  // Events in hand past half a grace period get their idle time refreshed, so that no one claims them meanwhile.
+  yield* inBackground(every(keeper.refreshDue, "refresh of the events in hand"))
   yield* inBackground(
     retryWhileDisconnected(SinkClaims.handBack(state)).pipe(
       Effect.catch((error) => Effect.logError("could not hand nacked events back; the claim check will", error)),
@@ -490,6 +514,12 @@ export const make = Effect.fn("Sink.make")(function* (
           guards.ensureOpen("process")
         ),
         () => process(handler, processOptions)
+      ),
+    extend: (event) =>
+      Effect.andThen(guards.ensureDelivered("extend", [event]), () => keeper.extend(streamOf(event), event)),
+    keepClaimed: (event) => (effect) =>
+      Effect.andThen(guards.ensureDelivered("keepClaimed", [event]), () =>
+        keeper.holding(streamOf(event), event)(effect)
       ),
     addStream,
     removeStream,

@@ -18,6 +18,8 @@ export interface Acknowledger {
    * ack grace period; 0, the default, means at once).
    */
   readonly nack: (event: Event, delayMillis?: number) => Effect.Effect<void, RedisError>
+  /** Keeps the event claimed by this consumer (its idle time refreshed) while `effect` runs. */
+  readonly holding: (event: Event) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** How many times the event was delivered to the sink's group, this delivery included. */
   readonly deliveries: (event: Event) => number
   /** Moves an event to its stream's dead letters at once, saying why, and acknowledges it. */

@@ -73,13 +73,20 @@ const handleOne =
     handler: (carrier: A) => Effect.Effect<X, E2, R2>,
     onFailure: (event: SinkEvent, cause: Cause.Cause<unknown>) => Effect.Effect<void>
   ) =>
-  (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> =>
-    // Suspended, so that a handler throwing instead of failing is handed back like one that dies.
-    Effect.flatMap(Effect.exit(Effect.suspend(() => handler(carrier)).pipe(handleSpan(eventOf(carrier)))), (exit) => {
-      if (Exit.isFailure(exit)) return onFailure(eventOf(carrier), exit.cause)
+  (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> => {
+    const event = eventOf(carrier)
+    // Suspended, so that a handler throwing instead of failing is handed back like one that dies; and kept
+    // claimed while it runs, so that a handler running past the grace period does not see its event redelivered.
+    const handling = Effect.suspend(() => handler(carrier)).pipe(
+      event[AcknowledgerId].holding(event),
+      handleSpan(event)
+    )
+    return Effect.flatMap(Effect.exit(handling), (exit) => {
+      if (Exit.isFailure(exit)) return onFailure(event, exit.cause)
       handled.push(carrier)
       return Effect.void
     })
+  }
 
 /** Each event's handling is a trace of its own, which the handler's spans join. */
 const handleSpan = (event: SinkEvent) =>
