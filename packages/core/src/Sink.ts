@@ -189,7 +189,7 @@ export interface Sink {
    * the `retry` schedule) each one whose handler fails or dies. Handler failures are logged and never stop the
    * sink. `concurrency` (default 1) events are handled at once. Fails with
    * `SinkClosed` when called on a closed sink (and `InvalidOption` for a
-   * `concurrency`, `batchSize` or `within` out of range); a `process` running when the
+   * `concurrency`, `batchSize`, `within`, `retry` or `orderBy` that is not valid); a `process` running when the
    * sink closes returns once the acks of the handled events went out. It is
    * the pipeline `events.pipe(Sink.handle(handler, options), Stream.runDrain)`,
    * pulling whatever the sink buffered at each pull.
@@ -565,7 +565,13 @@ export interface AckOptions extends AckBatching {}
  * (counted by Redis, so it holds whichever consumer the retry goes to);
  * delays are cut to the ack grace period; once the schedule is over the
  * event moves to the dead letters. By default 1 s doubling, jittered, at
- * most a minute; `maxDeliveries` ends the retries as well.
+ * most a minute; `maxDeliveries` ends the retries as well. `orderBy` (a
+ * function of the event, or of what earlier stages made of it) gives each
+ * event a key: events of one key are handled one at a time in the order they
+ * were delivered, events of different keys side by side, within this
+ * consumer (events waiting for their key's turn take one of the
+ * `concurrency` slots; a failed event is retried after the events of its key
+ * that followed it).
  *
  * @example
  * ```ts
@@ -582,7 +588,7 @@ export interface AckOptions extends AckBatching {}
  * @since 0.1.0
  * @category models
  */
-export interface HandleOptions extends SinkStages.HandleOptions {}
+export interface HandleOptions<A = SinkEvent> extends SinkStages.HandleOptions<A> {}
 
 /**
  * A pipeline stage running `handler` on each event of a sink's stream (or
@@ -618,12 +624,12 @@ export interface HandleOptions extends SinkStages.HandleOptions {}
 export const handle: {
   <A extends Carrier<SinkEvent>, X, E2, R2>(
     handler: (carrier: NoInfer<A>) => Effect.Effect<X, E2, R2>,
-    options?: HandleOptions
+    options?: HandleOptions<NoInfer<A>>
   ): <E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E | InvalidOption, R | R2>
   <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
     self: Stream.Stream<A, E, R>,
     handler: (carrier: NoInfer<A>) => Effect.Effect<X, E2, R2>,
-    options?: HandleOptions
+    options?: HandleOptions<NoInfer<A>>
   ): Stream.Stream<A, E | InvalidOption, R | R2>
 } = dual((args) => Stream.isStream(args[0]), SinkStages.handle)
 

@@ -16,14 +16,19 @@ import { InvalidOption } from "../Errors.js"
 import { AcknowledgerId, type Carrier, eventOf, type SinkEvent } from "../Event.js"
 import type { AckBatching, AckQueue } from "./ackQueue.js"
 import * as AckQueues from "./ackQueue.js"
+import * as Ordering from "./orderedHandling.js"
 import { retryWhileDisconnected } from "./retry.js"
 import { defaultRetry, delayAfter, type RetrySchedule } from "./retrySchedule.js"
 import { validateInteger } from "./validation.js"
 
-/** The options of `Sink.handle`: how many events at once, how acks are batched, when failed events come back. */
-export interface HandleOptions extends AckBatching {
+/**
+ * The options of `Sink.handle`: how many events at once, how acks are
+ * batched, when failed events come back, which events keep their order.
+ */
+export interface HandleOptions<A = SinkEvent> extends AckBatching {
   readonly concurrency?: number | undefined
   readonly retry?: RetrySchedule | undefined
+  readonly orderBy?: ((carrier: A) => unknown) | undefined
 }
 
 /**
@@ -71,17 +76,18 @@ type Upstream<A, E> = Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>
 const handleOne =
   <A extends Carrier<SinkEvent>, X, E2, R2>(
     handler: (carrier: A) => Effect.Effect<X, E2, R2>,
-    onFailure: (event: SinkEvent, cause: Cause.Cause<unknown>) => Effect.Effect<void>
+    onFailure: (event: SinkEvent, cause: Cause.Cause<unknown>) => Effect.Effect<void>,
+    ordering: Ordering.Ordering<A> | undefined
   ) =>
   (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> => {
     const event = eventOf(carrier)
-    // Suspended, so that a handler throwing instead of failing is handed back like one that dies; and kept
-    // claimed while it runs, so that a handler running past the grace period does not see its event redelivered.
-    const handling = Effect.suspend(() => handler(carrier)).pipe(
-      event[AcknowledgerId].holding(event),
-      handleSpan(event)
+    // Suspended, so that a handler throwing instead of failing is handed back like one that dies.
+    const handling = Effect.suspend(() => handler(carrier)).pipe(handleSpan(event))
+    // Kept claimed while it waits for its turn and runs, so that no other consumer gets it meanwhile.
+    const held = (ordering === undefined ? handling : ordering.inTurn(carrier, handling)).pipe(
+      event[AcknowledgerId].holding(event)
     )
-    return Effect.flatMap(Effect.exit(handling), (exit) => {
+    return Effect.flatMap(Effect.exit(held), (exit) => {
       if (Exit.isFailure(exit)) return onFailure(event, exit.cause)
       handled.push(carrier)
       return Effect.void
@@ -160,15 +166,23 @@ const pooled = <A extends Carrier<SinkEvent>, E, R2>(
 export const handle = <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
   self: Stream.Stream<A, E, R>,
   handler: (carrier: A) => Effect.Effect<X, E2, R2>,
-  options?: HandleOptions
+  options?: HandleOptions<A>
 ): Stream.Stream<A, E | InvalidOption, R | R2> =>
   Stream.transformPull(self, (pull, scope) =>
     Effect.gen(function* () {
       const concurrency = yield* validateInteger("concurrency", options?.concurrency ?? 1, 1)
       const acks = yield* AckQueues.make(scope, yield* AckQueues.validateBatching(options))
       const retry = yield* validateRetry(options?.retry)
-      const one = handleOne(handler, onHandlerFailure(retry))
-      return concurrency === 1 ? inOrder(pull, one, acks) : yield* pooled(pull, one, acks, concurrency, scope)
+      const orderBy = options?.orderBy
+      if (orderBy !== undefined && typeof orderBy !== "function") {
+        return yield* new InvalidOption({ option: "orderBy", message: "orderBy must be a function of the event" })
+      }
+      const ordering = orderBy === undefined ? undefined : Ordering.make<A>(orderBy)
+      // Turns are taken as chunks are pulled, in stream order, before any of their events runs.
+      const pulled =
+        ordering === undefined ? pull : Effect.tap(pull, (chunk) => Effect.sync(() => ordering.takeTurns(chunk)))
+      const one = handleOne(handler, onHandlerFailure(retry), ordering)
+      return concurrency === 1 ? inOrder(pulled, one, acks) : yield* pooled(pulled, one, acks, concurrency, scope)
     })
   )
 
