@@ -200,6 +200,29 @@ export interface EventStream {
   ) => Effect.Effect<Sink.Sink, InvalidName | InvalidOption | RedisError, Scope.Scope>
 }
 
+/**
+ * The Redis key that remembers an idempotent add (`add` with an `id`) of the
+ * stream `streamName` for its window: `pulse:added:{<hash tag>}:<stream>:<id>`,
+ * in the stream's cluster slot. It expires by itself; delete it to let the
+ * same `id` add again at once.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { EventStream, RedisClient } from "@effect-pulse/core"
+ *
+ * const forget = (id: string) =>
+ *   Effect.gen(function*() {
+ *     const redis = yield* RedisClient.RedisClient
+ *     yield* redis.del([EventStream.idempotencyKey("orders", id)])
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ * @category keys
+ */
+export const idempotencyKey = (streamName: string, id: string): string => addedIdKey(streamName, id)
+
 /** An idempotency id: well-formed Unicode (it is part of a key), 1 to 512 characters. */
 const validateIdempotencyId = (id: string | undefined): Effect.Effect<string | undefined, InvalidOption> =>
   id === undefined || (typeof id === "string" && id.length >= 1 && id.length <= 512 && loneSurrogateIndex(id) === -1)
