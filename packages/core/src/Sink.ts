@@ -175,7 +175,7 @@ export interface Sink {
   readonly extend: (event: Event) => Effect.Effect<boolean, RedisError | SinkClosed | NotDeliveredToSink>
   /**
    * Keeps `event` claimed by this consumer while `effect` runs (its idle time
-   * refreshed every half grace period), as `process` and `Sink.handle` do
+   * refreshed every check interval, a quarter of the grace period at most), as `process` and `Sink.handle` do
    * for their handlers; if the process dies, the event is delivered again
    * after the grace period. Checked as `ack`. Data-last:
    * `work.pipe(sink.keepClaimed(event))`.
@@ -371,7 +371,7 @@ export const make = Effect.fn("Sink.make")(function* (
   yield* inBackground(poller.run)
   yield* inBackground(Effect.delay(every(heartbeat, "heartbeat"), state.checkIntervalMillis))
   yield* inBackground(Effect.andThen(subscribers.firstConsumer, every(claimCheck(state, lease), "claim check")))
-  // Events in hand past half a grace period get their idle time refreshed, so that no one claims them meanwhile.
+  // Events in hand for a check interval get their idle time refreshed, so that no one claims them meanwhile.
   yield* inBackground(every(keeper.refreshDue, "refresh of the events in hand"))
   yield* inBackground(
     retryWhileDisconnected(SinkClaims.handBack(state)).pipe(

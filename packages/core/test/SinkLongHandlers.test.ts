@@ -129,12 +129,12 @@ describeOnBothLayers("Long-running handlers", (it) => {
     Effect.gen(function* () {
       const stream = yield* EventStream.make(uniqueName("long-live"))
       const name = uniqueName("billing")
-      const sink = yield* stream.sink(name, { start: StartAt.oldest, ackGracePeriod: "400 millis" })
-      const { calls, started, done } = yield* holdFor(sink, 1_200)
+      const sink = yield* stream.sink(name, { start: StartAt.oldest, ackGracePeriod: "600 millis" })
+      const { calls, started, done } = yield* holdFor(sink, 1_800)
       const id = yield* stream.add("created", "")
       yield* Deferred.await(started)
       // Another consumer of the sink, which would claim the event were it left idle.
-      const other = yield* stream.sink(name, { start: StartAt.oldest, ackGracePeriod: "400 millis" })
+      const other = yield* stream.sink(name, { start: StartAt.oldest, ackGracePeriod: "600 millis" })
       const otherGot: Array<string> = []
       yield* Effect.forkScoped(
         other.events.pipe(Stream.runForEach((event) => Effect.sync(() => otherGot.push(event.id))))

@@ -4,7 +4,9 @@
  * claimed by another consumer while this one still works on it. The keeper
  * knows the events in hand, and a background loop of the sink refreshes
  * their idle time (`XCLAIM ... JUSTID` to this consumer: no delivery counted)
- * once half a grace period went by since the last refresh. A consumer that
+ * once a check interval (a quarter of the grace period at most) went by
+ * since the last refresh: so an event is never idle for more than about half
+ * a grace period, which leaves the other half for a loaded event loop. A consumer that
  * dies stops refreshing, and its events come back after the grace period as
  * before.
  *
@@ -30,7 +32,7 @@ export interface ClaimKeeper {
   ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Refreshes one event's idle time now; whether it is still this consumer's. */
   readonly extend: (stream: SinkStream, event: Event) => Effect.Effect<boolean, RedisError>
-  /** Refreshes the events in hand not refreshed for half a grace period; run it every check interval. */
+  /** Refreshes the events in hand not refreshed for a check interval; run it every check interval. */
   readonly refreshDue: Effect.Effect<void, RedisError>
 }
 
@@ -76,7 +78,7 @@ export const make = (state: SinkState): ClaimKeeper => {
   const refreshDue = Effect.gen(function* () {
     const time = yield* now
     const due = Array.from(held).filter(
-      ([event]) => time - (state.deliveredAt.get(event) ?? time) >= state.graceMillis / 2
+      ([event]) => time - (state.deliveredAt.get(event) ?? time) >= state.checkIntervalMillis
     )
     yield* Effect.forEach(due, ([event, { stream }]) => extend(stream, event), {
       concurrency: "unbounded",
