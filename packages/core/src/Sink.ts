@@ -100,7 +100,7 @@ export interface Options extends ReadOptions {
 
 /**
  * Options of `sink.nack`: `delay`, how long to wait before the event is
- * delivered again (0 by default; at most the ack grace period).
+ * delivered again (0 by default).
  *
  * @example
  * ```ts
@@ -156,8 +156,10 @@ export interface Sink {
   /**
    * Hands an event back: it is delivered again within ~100 ms, without
    * waiting for the grace period; with `delay`, that long later (a retry
-   * delay; at most the ack grace period, longer delays are cut to it). Checked
-   * as `ack`, and a `delay` that is not a duration of 0 or more fails with
+   * delay: up to the ack grace period it is the idle time Redis keeps; for
+   * a longer one this consumer keeps the event claimed until a grace period
+   * is left, so that if it dies the event comes back after a grace period,
+   * earlier than asked). Checked as `ack`, and a `delay` that is not a duration of 0 or more fails with
    * `InvalidOption`; either way nothing is sent.
    */
   readonly nack: (
@@ -434,6 +436,26 @@ export const make = Effect.fn("Sink.make")(function* (
     yield* Effect.annotateCurrentSpan(eventAttributes(event))
     if (state.noAck) return
     const sinkStream = streamOf(event)
+    // Idle time cannot make an event wait longer than the grace period: for the part of a longer delay beyond
+    // it, this consumer keeps the event claimed, then hands it back with a grace period to go. Should it die
+    // meanwhile, the event comes back after the grace period, earlier than asked, never lost.
+    const beyondGrace = (delayMillis ?? 0) - graceMillis
+    if (beyondGrace > 0) {
+      const handBackLater = keeper
+        .holding(
+          sinkStream,
+          event
+        )(Effect.sleep(beyondGrace))
+        .pipe(
+          Effect.andThen(retryWhileDisconnected(nackNow(sinkStream, event, graceMillis))),
+          Effect.catch((error) => Effect.logWarning(`could not hand back event ${event.id} after its delay`, error))
+        )
+      return yield* inBackground(handBackLater)
+    }
+    yield* nackNow(sinkStream, event, delayMillis)
+  })
+
+  const nackNow = Effect.fnUntraced(function* (sinkStream: SinkStream, event: Event, delayMillis: number | undefined) {
     const delay = yield* SinkClaims.nack(state, sinkStream, event, delayMillis)
     // A delayed retry (#16): the claim that hands it back runs when the delay is over. Should this consumer be
     // gone by then, the claim check of another takes the event, which is claimable from then on anyway.
@@ -563,7 +585,8 @@ export interface AckOptions extends AckBatching {}
  * `retry`: the `Schedule` whose delays space the deliveries of an event
  * whose handler fails. Its n-th step is the wait after the n-th delivery
  * (counted by Redis, so it holds whichever consumer the retry goes to);
- * delays are cut to the ack grace period; once the schedule is over the
+ * delays longer than the ack grace period hold the event claimed for the
+ * rest (see `nack`); once the schedule is over the
  * event moves to the dead letters. By default 1 s doubling, jittered, at
  * most a minute; `maxDeliveries` ends the retries as well. `orderBy` (a
  * function of the event, or of what earlier stages made of it) gives each

@@ -27,16 +27,27 @@ describe("Sink retry schedules (InMemoryRedis, TestClock)", () => {
     }).pipe(Effect.provide(InMemoryRedis.layer))
   )
 
-  it.effect("a delay longer than the ack grace period is cut to it", () =>
-    Effect.gen(function* () {
-      const stream = yield* EventStream.make("retry-long-delay")
-      const sink = yield* stream.sink("billing", { start: StartAt.oldest, ackGracePeriod: "2 seconds" })
-      const id = yield* stream.add("created", "")
-      yield* sink.nack(yield* takeOne(sink.events), { delay: "1 hour" })
-      const again = yield* Effect.forkScoped(takeOne(sink.events))
-      yield* TestClock.adjust("2050 millis")
-      expect((yield* Fiber.join(again)).id).toBe(id)
-    }).pipe(Effect.provide(InMemoryRedis.layer))
+  it.effect(
+    "a delay longer than the grace period: the event stays claimed, then comes back when the delay is over",
+    () =>
+      Effect.gen(function* () {
+        const stream = yield* EventStream.make("retry-long-delay")
+        const sink = yield* stream.sink("billing", { start: StartAt.oldest, ackGracePeriod: "2 seconds" })
+        const id = yield* stream.add("created", "")
+        const event = yield* takeOne(sink.events)
+        // Another consumer, which would claim the event were it idle past the grace period meanwhile.
+        const other = yield* stream.sink("billing", { start: StartAt.oldest, ackGracePeriod: "2 seconds" })
+        const otherGot = yield* Effect.forkScoped(takeOne(other.events))
+        yield* sink.nack(event, { delay: "5 seconds" })
+        const again = yield* Effect.forkScoped(takeOne(sink.events))
+        for (let passed = 0; passed < 4900; passed += 100) yield* TestClock.adjust("100 millis")
+        yield* TestClock.adjust("99 millis")
+        expect(yield* isDone(again)).toBe(false)
+        expect(yield* isDone(otherGot)).toBe(false)
+        // Claimable from 5 s on: the claim check or the claim the nack asked for (50 ms later) takes it.
+        yield* TestClock.adjust("51 millis")
+        expect((yield* Fiber.join(again)).id).toBe(id)
+      }).pipe(Effect.provide(InMemoryRedis.layer))
   )
 
   it.effect(

@@ -14,8 +14,8 @@ export interface Acknowledger {
   /** Acknowledges events of this sink: one `XACK` per stream. */
   readonly ackAll: (events: ReadonlyArray<Event>) => Effect.Effect<void, RedisError>
   /**
-   * Hands an event back for redelivery after `delayMillis` (capped at the
-   * ack grace period; 0, the default, means at once).
+   * Hands an event back for redelivery after `delayMillis` (0, the default,
+   * means at once).
    */
   readonly nack: (event: Event, delayMillis?: number) => Effect.Effect<void, RedisError>
   /** Keeps the event claimed by this consumer (its idle time refreshed) while `effect` runs. */

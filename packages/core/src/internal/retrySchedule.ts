@@ -16,7 +16,7 @@ const defaultCap = Duration.minutes(1)
 
 /**
  * The default: 1 s, doubling, each delay jittered (x0.8 to x1.2), at most one
- * minute (and never more than the ack grace period, see `Sink.nack`). So a
+ * minute. So a
  * handler that always fails costs a delivery after ~1, 2, 4, 8, 16 s, ... not
  * one every 50 ms.
  */
