@@ -14,36 +14,34 @@ const settling = (calls: ReadonlyArray<string>) =>
   calls.filter((call) => call === "xack" || call === "xclaimJustId" || call === "xclaim")
 
 describeOnBothLayers("Sink misuse", (it) => {
-  it.effect(
-    "ack, ackAll, nack, extend, keepClaimed, process and addStream on a closed sink fail with SinkClosed and send nothing",
-    () =>
-      Effect.gen(function* () {
-        const { calls, layer } = yield* countingRedis
-        const stream = yield* EventStream.make(uniqueName("closed-sink")).pipe(Effect.provide(layer))
-        const other = yield* EventStream.make(uniqueName("closed-sink-other")).pipe(Effect.provide(layer))
-        const sink = yield* stream.sink("billing", { start: StartAt.oldest })
-        yield* stream.add("created", "")
-        const event = yield* takeOne(sink.events)
-        yield* sink.close
-        const sent = calls.length
-        const attempts: ReadonlyArray<readonly [string, Effect.Effect<unknown, { readonly _tag: string }>]> = [
-          ["ack", sink.ack(event)],
-          ["ackAll", sink.ackAll([event])],
-          ["nack", sink.nack(event)],
-          ["extend", sink.extend(event)],
-          ["keepClaimed", Effect.void.pipe(sink.keepClaimed(event))],
-          ["process", sink.process(() => Effect.void)],
-          ["addStream", sink.addStream(other)]
-        ]
-        for (const [operation, attempt] of attempts) {
-          const error = yield* Effect.flip(attempt)
-          expect(error, operation).toMatchObject({ _tag: "SinkClosed", sinkName: "billing", operation })
-          expect((error as unknown as Error).message).toContain("sink billing")
-        }
-        expect(calls.slice(sent)).toEqual([])
-        // Unacked, the event stays pending for another consumer.
-        expect(yield* pending(stream, "billing")).toBe(1)
-      })
+  it.effect("every operation on a closed sink fails with SinkClosed and sends nothing", () =>
+    Effect.gen(function* () {
+      const { calls, layer } = yield* countingRedis
+      const stream = yield* EventStream.make(uniqueName("closed-sink")).pipe(Effect.provide(layer))
+      const other = yield* EventStream.make(uniqueName("closed-sink-other")).pipe(Effect.provide(layer))
+      const sink = yield* stream.sink("billing", { start: StartAt.oldest })
+      yield* stream.add("created", "")
+      const event = yield* takeOne(sink.events)
+      yield* sink.close
+      const sent = calls.length
+      const attempts: ReadonlyArray<readonly [string, Effect.Effect<unknown, { readonly _tag: string }>]> = [
+        ["ack", sink.ack(event)],
+        ["ackAll", sink.ackAll([event])],
+        ["nack", sink.nack(event)],
+        ["extend", sink.extend(event)],
+        ["keepClaimed", Effect.void.pipe(sink.keepClaimed(event))],
+        ["process", sink.process(() => Effect.void)],
+        ["addStream", sink.addStream(other)]
+      ]
+      for (const [operation, attempt] of attempts) {
+        const error = yield* Effect.flip(attempt)
+        expect(error, operation).toMatchObject({ _tag: "SinkClosed", sinkName: "billing", operation })
+        expect((error as unknown as Error).message).toContain("sink billing")
+      }
+      expect(calls.slice(sent)).toEqual([])
+      // Unacked, the event stays pending for another consumer.
+      expect(yield* pending(stream, "billing")).toBe(1)
+    })
   )
 
   it.effect("addStream on a closed reader fails with ReaderClosed naming its streams", () =>
