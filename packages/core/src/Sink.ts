@@ -283,7 +283,8 @@ export const make = Effect.fn("Sink.make")(function* (
     ackAll: (events) => ackAll(events),
     nack: (event, delayMillis) => nack(event, delayMillis),
     deliveries: (event) => state.deliveryCounts.get(event) ?? 1,
-    holding: (event) => keeper.holding(streamOf(event), event),
+    hold: (event) => keeper.hold(streamOf(event), event),
+    release: (event) => keeper.release(event),
     deadLetter: (event, reason) => deadLetter(event, reason)
   }
   const state = SinkState.makeState({

@@ -18,8 +18,9 @@ export interface Acknowledger {
    * means at once).
    */
   readonly nack: (event: Event, delayMillis?: number) => Effect.Effect<void, RedisError>
-  /** Keeps the event claimed by this consumer (its idle time refreshed) while `effect` runs. */
-  readonly holding: (event: Event) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** Keeps the event claimed by this consumer (its idle time refreshed) until as many `release`s. */
+  readonly hold: (event: Event) => void
+  readonly release: (event: Event) => void
   /** How many times the event was delivered to the sink's group, this delivery included. */
   readonly deliveries: (event: Event) => number
   /** Moves an event to its stream's dead letters at once, saying why, and acknowledges it. */

@@ -25,6 +25,13 @@ import type { SinkState, SinkStream } from "./sinkState.js"
 import { now } from "./sinkState.js"
 
 export interface ClaimKeeper {
+  /**
+   * Takes an event in hand until as many `release`s: synchronous, for the
+   * `handle` stage, which holds each event from its pull until it is settled
+   * at a cost of two map operations.
+   */
+  readonly hold: (stream: SinkStream, event: Event) => void
+  readonly release: (event: Event) => void
   /** Keeps `event` claimed by this consumer while `effect` runs. */
   readonly holding: (
     stream: SinkStream,
@@ -57,23 +64,28 @@ export const make = (state: SinkState): ClaimKeeper => {
     return true
   })
 
+  const hold = (stream: SinkStream, event: Event): void => {
+    if (state.noAck) return
+    const entry = held.get(event)
+    if (entry === undefined) held.set(event, { stream, holders: 1 })
+    else entry.holders++
+  }
+
+  const release = (event: Event): void => {
+    const entry = held.get(event)
+    if (entry !== undefined && --entry.holders === 0) held.delete(event)
+  }
+
   const holding =
     (stream: SinkStream, event: Event) =>
     <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-      state.noAck
-        ? effect
-        : Effect.suspend(() => {
-            const entry = held.get(event)
-            if (entry === undefined) held.set(event, { stream, holders: 1 })
-            else entry.holders++
-            return Effect.ensuring(
-              effect,
-              Effect.sync(() => {
-                const current = held.get(event)
-                if (current !== undefined && --current.holders === 0) held.delete(event)
-              })
-            )
-          })
+      Effect.suspend(() => {
+        hold(stream, event)
+        return Effect.ensuring(
+          effect,
+          Effect.sync(() => release(event))
+        )
+      })
 
   const refreshDue = Effect.gen(function* () {
     const time = yield* now
@@ -86,5 +98,5 @@ export const make = (state: SinkState): ClaimKeeper => {
     })
   })
 
-  return { holding, extend, refreshDue }
+  return { hold, release, holding, extend, refreshDue }
 }

@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { Cause, Effect, Exit, Queue, Schedule, type Scope, Semaphore, Stream } from "effect"
+import { Cause, Effect, Exit, Queue, Schedule, Scope, Semaphore, Stream } from "effect"
 import type * as Arr from "effect/Array"
 import type * as Pull from "effect/Pull"
 import { InvalidOption } from "../Errors.js"
@@ -77,22 +77,57 @@ const handleOne =
   <A extends Carrier<SinkEvent>, X, E2, R2>(
     handler: (carrier: A) => Effect.Effect<X, E2, R2>,
     onFailure: (event: SinkEvent, cause: Cause.Cause<unknown>) => Effect.Effect<void>,
-    ordering: Ordering.Ordering<A> | undefined
+    ordering: Ordering.Ordering<A> | undefined,
+    inHand: InHand
   ) =>
   (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> => {
     const event = eventOf(carrier)
     // Suspended, so that a handler throwing instead of failing is handed back like one that dies.
     const handling = Effect.suspend(() => handler(carrier)).pipe(handleSpan(event))
-    // Kept claimed while it waits for its turn and runs, so that no other consumer gets it meanwhile.
-    const held = (ordering === undefined ? handling : ordering.inTurn(carrier, handling)).pipe(
-      event[AcknowledgerId].holding(event)
-    )
-    return Effect.flatMap(Effect.exit(held), (exit) => {
+    const ordered = ordering === undefined ? handling : ordering.inTurn(carrier, handling)
+    return Effect.flatMap(Effect.exit(ordered), (exit) => {
+      inHand.letGo(event)
       if (Exit.isFailure(exit)) return onFailure(event, exit.cause)
       handled.push(carrier)
       return Effect.void
     })
   }
+
+/**
+ * The events a `handle` stage has in hand, from their pull until their
+ * handler is done: the sink keeps them claimed meanwhile (long handlers, and
+ * events waiting for a slot or for their key's turn), so that no other
+ * consumer gets them. Two map operations an event; whatever is still in
+ * hand when the stage ends (interrupted) is let go then.
+ */
+interface InHand {
+  readonly take: (chunk: ReadonlyArray<Carrier<SinkEvent>>) => void
+  readonly letGo: (event: SinkEvent) => void
+}
+
+const makeInHand = (scope: Scope.Scope): Effect.Effect<InHand> =>
+  Effect.gen(function* () {
+    const mine = new Set<SinkEvent>()
+    const letGo = (event: SinkEvent) => {
+      if (mine.delete(event)) event[AcknowledgerId].release(event)
+    }
+    yield* Scope.addFinalizer(
+      scope,
+      Effect.sync(() => {
+        for (const event of mine) event[AcknowledgerId].release(event)
+        mine.clear()
+      })
+    )
+    const take = (chunk: ReadonlyArray<Carrier<SinkEvent>>) => {
+      for (const carrier of chunk) {
+        const event = eventOf(carrier)
+        if (mine.has(event)) continue
+        mine.add(event)
+        event[AcknowledgerId].hold(event)
+      }
+    }
+    return { take, letGo }
+  })
 
 /** Each event's handling is a trace of its own, which the handler's spans join. */
 const handleSpan = (event: SinkEvent) =>
@@ -178,10 +213,15 @@ export const handle = <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
         return yield* new InvalidOption({ option: "orderBy", message: "orderBy must be a function of the event" })
       }
       const ordering = orderBy === undefined ? undefined : Ordering.make<A>(orderBy)
-      // Turns are taken as chunks are pulled, in stream order, before any of their events runs.
-      const pulled =
-        ordering === undefined ? pull : Effect.tap(pull, (chunk) => Effect.sync(() => ordering.takeTurns(chunk)))
-      const one = handleOne(handler, onHandlerFailure(retry), ordering)
+      const inHand = yield* makeInHand(scope)
+      // Events are in hand, and take their turns, as chunks are pulled: in stream order, before any of them runs.
+      const pulled = Effect.tap(pull, (chunk) =>
+        Effect.sync(() => {
+          inHand.take(chunk)
+          ordering?.takeTurns(chunk)
+        })
+      )
+      const one = handleOne(handler, onHandlerFailure(retry), ordering, inHand)
       return concurrency === 1 ? inOrder(pulled, one, acks) : yield* pooled(pulled, one, acks, concurrency, scope)
     })
   )
