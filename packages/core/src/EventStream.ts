@@ -26,7 +26,7 @@ import { InvalidName, InvalidOption, PartiallyAdded, PayloadTooLarge } from "./E
 import * as Inspect from "./Inspect.js"
 import { destroyingKey, notifyDestroyed } from "./internal/destroyWatch.js"
 import { toFields } from "./internal/entries.js"
-import { streamKey } from "./internal/keys.js"
+import { addedIdKey, streamKey } from "./internal/keys.js"
 import { eventsAdded, forStream } from "./internal/metrics.js"
 import { chunkBatch, maxPayloadSizeLimit, payloadSize } from "./internal/payloadSize.js"
 import * as SinkRegistry from "./internal/sinkRegistry.js"
@@ -57,13 +57,15 @@ const noStackTrace = { captureStackTrace: false } as const
  * default 1 MiB as in NATS and Kafka, at most 512 MiB, Redis's largest
  * value) refuses larger payloads with `PayloadTooLarge` before anything is
  * sent: one huge value would hold up the connection every add and ack of the
- * process shares.
+ * process shares. `idempotencyWindow` (default 5 minutes) is how long an
+ * add with an `id` is remembered: another add with that `id` within the
+ * window stores nothing and returns the first event's entry ID.
  *
  * @example
  * ```ts
  * import type { EventStream } from "@effect-pulse/core"
  *
- * const options: EventStream.Options = { maxLen: 100_000, slidingTtl: "1 day" }
+ * const options: EventStream.Options = { maxLen: 100_000, slidingTtl: "1 day", idempotencyWindow: "10 minutes" }
  * ```
  *
  * @since 0.1.0
@@ -74,17 +76,22 @@ export interface Options {
   readonly ttl?: Duration.Input | undefined
   readonly slidingTtl?: Duration.Input | undefined
   readonly maxPayloadSize?: number | undefined
+  readonly idempotencyWindow?: Duration.Input | undefined
 }
 
 /**
  * Options of `add`. With `onlyIfStreamExists`, nothing is added (and
- * `undefined` returned) when the stream key does not exist.
+ * `undefined` returned) when the stream key does not exist. With `id` (a
+ * producer-chosen idempotency key, 1 to 512 characters of well-formed
+ * Unicode), the add is done once per window (`idempotencyWindow`): a second
+ * add with the same `id` stores nothing and returns the first event's entry
+ * ID, so that a producer may retry an add whose reply it never got.
  *
  * @example
  * ```ts
  * import type { EventStream } from "@effect-pulse/core"
  *
- * const options: EventStream.AddOptions = { topic: "eu", onlyIfStreamExists: true }
+ * const options: EventStream.AddOptions = { topic: "eu", onlyIfStreamExists: true, id: "order-42-created" }
  * ```
  *
  * @since 0.1.0
@@ -93,6 +100,7 @@ export interface Options {
 export interface AddOptions {
   readonly topic?: string | undefined
   readonly onlyIfStreamExists?: boolean | undefined
+  readonly id?: string | undefined
 }
 
 /**
@@ -159,7 +167,10 @@ export interface EventStream {
    * with `PayloadTooLarge`, before anything is sent. The add and the stream's expiry (`ttl`,
    * `slidingTtl`) are one atomic step: an add that Redis refuses stored
    * nothing, and one whose connection dropped before the reply says that it
-   * may have been stored.
+   * may have been stored: with an `id`, retrying it is safe, since an add
+   * whose `id` was seen within `idempotencyWindow` stores nothing and returns
+   * the first event's ID (the look-up, the add and the remembering are one
+   * atomic step; an invalid `id` fails with `InvalidOption`).
    */
   readonly add: (
     eventName: string,
@@ -233,6 +244,40 @@ export const keys = (name: string): { readonly stream: string; readonly sinks: s
 })
 
 /**
+ * The Redis key that remembers an idempotent add (`add` with an `id`) of the
+ * stream `streamName` for its window: `pulse:added:{<hash tag>}:<stream>:<id>`,
+ * in the stream's cluster slot. It expires by itself; delete it to let the
+ * same `id` add again at once.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { EventStream, RedisClient } from "@effect-pulse/core"
+ *
+ * const forget = (id: string) =>
+ *   Effect.gen(function*() {
+ *     const redis = yield* RedisClient.RedisClient
+ *     yield* redis.del([EventStream.idempotencyKey("orders", id)])
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ * @category keys
+ */
+export const idempotencyKey = (streamName: string, id: string): string => addedIdKey(streamName, id)
+
+/** An idempotency id: well-formed Unicode (it is part of a key), 1 to 512 characters. */
+const validateIdempotencyId = (id: string | undefined): Effect.Effect<string | undefined, InvalidOption> =>
+  id === undefined || (typeof id === "string" && id.length >= 1 && id.length <= 512 && loneSurrogateIndex(id) === -1)
+    ? Effect.succeed(id)
+    : Effect.fail(
+        new InvalidOption({
+          option: "id",
+          message: `an idempotency id must be a well-formed Unicode string of 1 to 512 characters, got ${show(id)}`
+        })
+      )
+
+/**
  * The stream named `name`. Nothing is written to Redis until the first add;
  * an invalid name or option fails here, before anything reaches Redis.
  *
@@ -267,6 +312,11 @@ export const make = Effect.fnUntraced(function* (
     options?.maxPayloadSize ?? 1024 * 1024,
     1,
     maxPayloadSizeLimit
+  )
+  const idempotencyWindowMillis = yield* validateDuration(
+    "idempotencyWindow",
+    options?.idempotencyWindow ?? "5 minutes",
+    1
   )
   const redis = yield* RedisClient
   const key = streamKey(name)
@@ -319,12 +369,14 @@ export const make = Effect.fnUntraced(function* (
 
   const add = (eventName: string, payload: Uint8Array | string, addOptions?: AddOptions) =>
     Effect.andThen(
-      checkEvent(eventName, payload, addOptions?.topic),
-      redis.xadd(key, toFields(eventName, payload, addOptions?.topic), {
-        trim,
-        noMkStream: addOptions?.onlyIfStreamExists,
-        expire
-      })
+      Effect.andThen(checkEvent(eventName, payload, addOptions?.topic), validateIdempotencyId(addOptions?.id)),
+      (id) =>
+        redis.xadd(key, toFields(eventName, payload, addOptions?.topic), {
+          trim,
+          noMkStream: addOptions?.onlyIfStreamExists,
+          expire,
+          dedupe: id === undefined ? undefined : { key: addedIdKey(name, id), windowMillis: idempotencyWindowMillis }
+        })
     ).pipe(
       Effect.flatMap((id) => (id === null ? Effect.undefined : Effect.as(Metric.update(addedCounter, 1), id))),
       Effect.withSpan("EventStream.add", { attributes: { stream: name, event: eventName } }, noStackTrace)

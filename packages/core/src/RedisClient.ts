@@ -171,6 +171,32 @@ export interface AddOptions {
   readonly noMkStream?: boolean | undefined
   /** A `PEXPIRE` of the key in the same atomic step, after the add (none when nothing was added). */
   readonly expire?: Expiry | undefined
+  /**
+   * An idempotent add: when the string key `dedupe.key` exists, nothing is
+   * added and its value (the entry ID the first add returned) is returned;
+   * otherwise the add runs and, when it added an entry, `SET dedupe.key <id>
+   * PX dedupe.windowMillis` follows, all in one atomic step. On a cluster the
+   * two keys must share a slot.
+   */
+  readonly dedupe?: Dedupe | undefined
+}
+
+/**
+ * The key and window of an idempotent add (see `AddOptions.dedupe`).
+ *
+ * @example
+ * ```ts
+ * import type { RedisClient } from "@effect-pulse/core"
+ *
+ * const once: RedisClient.Dedupe = { key: "pulse:added:{pulse:stream:orders}:orders:order-42", windowMillis: 300_000 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Dedupe {
+  readonly key: string
+  readonly windowMillis: number
 }
 
 /**

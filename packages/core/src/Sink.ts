@@ -31,6 +31,7 @@ import type { Carrier, Event, SinkEvent } from "./Event.js"
 import type { EventStream } from "./EventStream.js"
 import type { Acknowledger } from "./internal/acknowledger.js"
 import type { AckBatching } from "./internal/ackQueue.js"
+import * as ClaimKeeper from "./internal/claimKeeper.js"
 import { goKeepAliveMapName, goSinkLeaseKey } from "./internal/keys.js"
 import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
@@ -99,6 +100,24 @@ export interface Options extends ReadOptions {
 }
 
 /**
+ * Options of `sink.nack`: `delay`, how long to wait before the event is
+ * delivered again (0 by default).
+ *
+ * @example
+ * ```ts
+ * import type { Sink } from "@effect-pulse/core"
+ *
+ * const later: Sink.NackOptions = { delay: "5 seconds" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NackOptions {
+  readonly delay?: Duration.Input | undefined
+}
+
+/**
  * A sink: one consumer of a consumer group.
  *
  * @example
@@ -136,17 +155,44 @@ export interface Sink {
   /** Acknowledges many events in one round trip per stream; checked as `ack`, all before any is sent. */
   readonly ackAll: (events: Iterable<Event>) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
   /**
-   * Hands an event back: it is delivered again within ~100 ms,
-   * without waiting for the grace period. Checked as `ack`.
+   * Hands an event back: it is delivered again within ~100 ms, without
+   * waiting for the grace period; with `delay`, that long later (a retry
+   * delay: up to the ack grace period it is the idle time Redis keeps; for
+   * a longer one this consumer keeps the event claimed until a grace period
+   * is left, so that if it dies the event comes back after a grace period,
+   * earlier than asked). Checked as `ack`, and a `delay` that is not a duration of 0 or more fails with
+   * `InvalidOption`; either way nothing is sent.
    */
-  readonly nack: (event: Event) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink>
+  readonly nack: (
+    event: Event,
+    options?: NackOptions
+  ) => Effect.Effect<void, RedisError | SinkClosed | NotDeliveredToSink | InvalidOption>
+  /**
+   * Refreshes the idle time of an event this consumer holds, so that it is
+   * not claimed by another consumer for another grace period: for a handler
+   * that runs long (`keepClaimed` does it for as long as an effect runs).
+   * Returns false when the event is no longer this consumer's (acked, or
+   * claimed by another consumer after it was idle past the grace period).
+   * Checked as `ack`.
+   */
+  readonly extend: (event: Event) => Effect.Effect<boolean, RedisError | SinkClosed | NotDeliveredToSink>
+  /**
+   * Keeps `event` claimed by this consumer while `effect` runs (its idle time
+   * refreshed every check interval, a quarter of the grace period at most), as `process` and `Sink.handle` do
+   * for their handlers; if the process dies, the event is delivered again
+   * after the grace period. Checked as `ack`. Data-last:
+   * `work.pipe(sink.keepClaimed(event))`.
+   */
+  readonly keepClaimed: (
+    event: Event
+  ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | SinkClosed | NotDeliveredToSink, R>
   /**
    * Runs `handler` on every event until the sink closes, acking each event
-   * whose handler succeeds and handing back (with `nack`) each one whose
-   * handler fails or dies. Handler failures are logged and never stop the
+   * whose handler succeeds and handing back (with `nack`, after the delay of
+   * the `retry` schedule) each one whose handler fails or dies. Handler failures are logged and never stop the
    * sink. `concurrency` (default 1) events are handled at once. Fails with
    * `SinkClosed` when called on a closed sink (and `InvalidOption` for a
-   * `concurrency`, `batchSize` or `within` out of range); a `process` running when the
+   * `concurrency`, `batchSize`, `within`, `retry` or `orderBy` that is not valid); a `process` running when the
    * sink closes returns once the acks of the handled events went out. It is
    * the pipeline `events.pipe(Sink.handle(handler, options), Stream.runDrain)`,
    * pulling whatever the sink buffered at each pull.
@@ -248,7 +294,10 @@ export const make = Effect.fn("Sink.make")(function* (
   // Lent to every event the sink delivers, for the pipeline stages; `acks` is made once the state exists.
   const acknowledger: Acknowledger = {
     ackAll: (events) => acks.ackAll(events),
-    nack: (event) => acks.nack(event),
+    nack: (event, delayMillis) => acks.nack(event, delayMillis),
+    deliveries: (event) => state.deliveryCounts.get(event) ?? 1,
+    hold: (event) => keeper.hold(acks.streamOf(event), event),
+    release: (event) => keeper.release(event),
     deadLetter: (event, reason) => acks.deadLetter(event, reason)
   }
   const state = SinkState.makeState({
@@ -262,7 +311,7 @@ export const make = Effect.fn("Sink.make")(function* (
     acknowledger,
     handedBack: yield* Queue.unbounded<SinkState.SinkStream>()
   })
-  const acks = SinkAcks.make(state)
+  const keeper = ClaimKeeper.make(state)
   // Beat before joining: Go Pulse deletes a group consumer without a keep-alive entry at once.
   const heartbeat = SinkConsumers.makeHeartbeat(state)
   yield* heartbeat
@@ -285,6 +334,7 @@ export const make = Effect.fn("Sink.make")(function* (
   })
   streams.watch(stream)
   const lease = SinkLease.make(redis, name, SinkLease.leaseMillisFor(state.checkIntervalMillis))
+  const acks = SinkAcks.make(state, { keeper, fork: background.fork })
 
   yield* Scope.addFinalizer(
     scope,
@@ -294,7 +344,7 @@ export const make = Effect.fn("Sink.make")(function* (
       return Effect.andThen(subscribers.close, leave(state, lease, annotations))
     })
   )
-  yield* startFibers(state, background, poller.run, heartbeat, lease)
+  yield* startFibers(state, background, poller.run, heartbeat, lease, keeper.refreshDue)
 
   return {
     name,
@@ -304,12 +354,23 @@ export const make = Effect.fn("Sink.make")(function* (
     events: sinkEvents(subscribers.events),
     subscribe: Effect.map(subscribers.subscribe, sinkEvents),
     ...guards.guard(acks),
+    nack: (event, nackOptions) =>
+      validateDuration("delay", nackOptions?.delay ?? 0, 0).pipe(
+        Effect.tap(guards.ensureDelivered("nack", [event])),
+        Effect.flatMap((delay) => acks.nack(event, delay))
+      ),
     process: (handler, processOptions) =>
       Effect.andThen(
         guards.ensureOpen("process"),
         SinkProcess.process(sinkEvents(subscribers.eventBatches), handler, processOptions).pipe(
           Effect.annotateLogs(annotations)
         )
+      ),
+    extend: (event) =>
+      Effect.andThen(guards.ensureDelivered("extend", [event]), () => keeper.extend(acks.streamOf(event), event)),
+    keepClaimed: (event) => (effect) =>
+      Effect.andThen(guards.ensureDelivered("keepClaimed", [event]), () =>
+        keeper.holding(acks.streamOf(event), event)(effect)
       ),
     addStream: (added, addOptions) => streams.add(added, addOptions?.start),
     removeStream: streams.remove,
@@ -349,27 +410,46 @@ export interface AckOptions extends AckBatching {}
 /**
  * Options of {@link handle} and `sink.process`: `concurrency` (how many
  * events are handled at once, default 1; the order of acks is then not
- * the order of the events) and the ack batching of {@link AckOptions}.
+ * the order of the events), the ack batching of {@link AckOptions}, and
+ * `retry`: the `Schedule` whose delays space the deliveries of an event
+ * whose handler fails. Its n-th step is the wait after the n-th delivery
+ * (counted by Redis, so it holds whichever consumer the retry goes to);
+ * delays longer than the ack grace period hold the event claimed for the
+ * rest (see `nack`); once the schedule is over the
+ * event moves to the dead letters. By default 1 s doubling, jittered, at
+ * most a minute; `maxDeliveries` ends the retries as well. `orderBy` (a
+ * function of the event, or of what earlier stages made of it) gives each
+ * event a key: events of one key are handled one at a time in the order they
+ * were delivered, events of different keys side by side, within this
+ * consumer (events waiting for their key's turn take one of the
+ * `concurrency` slots; a failed event is retried after the events of its key
+ * that followed it).
  *
  * @example
  * ```ts
+ * import { Schedule } from "effect"
  * import type { Sink } from "@effect-pulse/core"
  *
- * const options: Sink.HandleOptions = { concurrency: 8, batchSize: 1000 }
+ * const options: Sink.HandleOptions = {
+ *   concurrency: 8,
+ *   batchSize: 1000,
+ *   retry: Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.upTo({ times: 5 }))
+ * }
  * ```
  *
  * @since 0.1.0
  * @category models
  */
-export interface HandleOptions extends SinkStages.HandleOptions {}
+export interface HandleOptions<A = SinkEvent> extends SinkStages.HandleOptions<A> {}
 
 /**
  * A pipeline stage running `handler` on each event of a sink's stream (or
  * on what earlier stages made of it, such as a `Payload.Decoded`), up to
  * `concurrency` at once: an event whose handler succeeds is acknowledged
  * (batched, see {@link AckOptions}) and handed on; one whose handler fails
- * or dies is logged and handed back (`nack`) for redelivery at the next
- * claim check, and the stream goes on. Data-last for `pipe`, or data-first.
+ * or dies is logged and handed back (`nack`) for redelivery after the delay
+ * its `retry` schedule gives (see {@link HandleOptions}), and the stream
+ * goes on. Data-last for `pipe`, or data-first.
  *
  * Only a sink's events can be acknowledged, so only streams of `SinkEvent`s
  * (or of carriers of one) type-check; a reader's stream does not. Every
@@ -396,12 +476,12 @@ export interface HandleOptions extends SinkStages.HandleOptions {}
 export const handle: {
   <A extends Carrier<SinkEvent>, X, E2, R2>(
     handler: (carrier: NoInfer<A>) => Effect.Effect<X, E2, R2>,
-    options?: HandleOptions
+    options?: HandleOptions<NoInfer<A>>
   ): <E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E | InvalidOption, R | R2>
   <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
     self: Stream.Stream<A, E, R>,
     handler: (carrier: NoInfer<A>) => Effect.Effect<X, E2, R2>,
-    options?: HandleOptions
+    options?: HandleOptions<NoInfer<A>>
   ): Stream.Stream<A, E | InvalidOption, R | R2>
 } = dual((args) => Stream.isStream(args[0]), SinkStages.handle)
 
@@ -442,19 +522,23 @@ export const ackEach: {
 
 /**
  * The sink's fibers: the poll, the heartbeat, the claim check (once someone
- * reads the events) and the hand-back of nacked events.
+ * reads the events), the refresh of the events in hand and the hand-back of
+ * nacked events.
  */
 const startFibers = Effect.fnUntraced(function* (
   state: SinkState.SinkState,
   { every, fork }: SinkBackground.SinkBackground,
   poll: Effect.Effect<void>,
   heartbeat: Effect.Effect<void, RedisError>,
-  lease: SinkLease.Lease
+  lease: SinkLease.Lease,
+  refreshHeld: Effect.Effect<void, RedisError>
 ) {
   const interval = state.checkIntervalMillis
   yield* fork(poll)
   yield* fork(Effect.delay(every(heartbeat, "heartbeat", interval), interval))
   yield* fork(Effect.andThen(state.subscribers.firstConsumer, every(claimCheck(state, lease), "claim check", interval)))
+  // Events in hand for a check interval get their idle time refreshed, so that no one claims them meanwhile.
+  yield* fork(every(refreshHeld, "refresh of the events in hand", interval))
   yield* fork(
     retryWhileDisconnected(SinkClaims.handBack(state)).pipe(
       Effect.catch((error) => Effect.logError("could not hand nacked events back; the claim check will", error)),

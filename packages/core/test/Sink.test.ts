@@ -172,8 +172,9 @@ describeOnBothLayers(
         yield* eventually(pendingCount(stream, "workers"), (count) => count === 1 && handled.length === 2)
         const redis = yield* RedisClient.RedisClient
         const [pending] = yield* redis.xpendingRange(stream.key, "workers", { start: "-", end: "+", count: 10 })
-        // Handed back: idle for a whole grace period, so the next claim check takes it.
-        expect(pending!.idleMillis).toBeGreaterThanOrEqual(3_600_000)
+        // Handed back: idle for a whole grace period less the default first retry delay (1 s, jittered up to
+        // 1.2 s), so that a claim takes it once that delay is over.
+        expect(pending!.idleMillis).toBeGreaterThanOrEqual(3_600_000 - 1_200)
         expect(handled.sort()).toEqual(["ok1", "ok2"])
         yield* sink.close
         yield* Fiber.join(fiber)

@@ -14,7 +14,7 @@ const settling = (calls: ReadonlyArray<string>) =>
   calls.filter((call) => call === "xack" || call === "xclaimJustId" || call === "xclaim")
 
 describeOnBothLayers("Sink misuse", (it) => {
-  it.effect("ack, ackAll, nack, process and addStream on a closed sink fail with SinkClosed and send nothing", () =>
+  it.effect("every operation on a closed sink fails with SinkClosed and sends nothing", () =>
     Effect.gen(function* () {
       const { calls, layer } = yield* countingRedis
       const stream = yield* EventStream.make(uniqueName("closed-sink")).pipe(Effect.provide(layer))
@@ -28,6 +28,8 @@ describeOnBothLayers("Sink misuse", (it) => {
         ["ack", sink.ack(event)],
         ["ackAll", sink.ackAll([event])],
         ["nack", sink.nack(event)],
+        ["extend", sink.extend(event)],
+        ["keepClaimed", Effect.void.pipe(sink.keepClaimed(event))],
         ["process", sink.process(() => Effect.void)],
         ["addStream", sink.addStream(other)]
       ]
@@ -92,9 +94,11 @@ describeOnBothLayers("Sink misuse", (it) => {
       ]
       const before = settling(calls).length
       for (const [event, reason] of cases) {
-        const attempts: ReadonlyArray<Effect.Effect<void, { readonly _tag: string }>> = [
+        const attempts: ReadonlyArray<Effect.Effect<unknown, { readonly _tag: string }>> = [
           billing.ack(event),
           billing.nack(event),
+          billing.extend(event),
+          Effect.void.pipe(billing.keepClaimed(event)),
           billing.ackAll([toBilling, event])
         ]
         for (const attempt of attempts) {

@@ -1,6 +1,7 @@
 /**
  * The examples, in the order of the README's tour.
  */
+import { deliveryControl } from "./delivery-control.js"
 import { multiReaders } from "./multi-readers.js"
 import { multiSinks } from "./multi-sinks.js"
 import { multiStreams } from "./multi-streams.js"
@@ -45,5 +46,10 @@ export const examples: ReadonlyArray<Example> = [
     name: "pipeline",
     summary: "a topic filter, a payload decoder and a handler composed as stream stages",
     program: pipeline
+  },
+  {
+    name: "delivery-control",
+    summary: "idempotent adds, retries on a schedule, per-key order, handlers longer than the grace period",
+    program: deliveryControl
   }
 ]

@@ -47,6 +47,12 @@ export const expectedOutput: Record<string, ReadonlyArray<string | RegExp>> = {
     "billed order 4: 40 EUR",
     "billed 2 European orders; the American one was filtered out",
     'the dead letters got {"id":"three"}, because: Expected number at ["id"]'
+  ],
+  "delivery-control": [
+    "the add of p1, retried, returned the same ID: true",
+    "alice's payments billed in order: 1, 3, 5",
+    "bob's payments: 2, 4 (4 failed once and was retried)",
+    "5 reports of 1.2 s (three grace periods each): 5 deliveries, 0 to the other consumer"
   ]
 }
 

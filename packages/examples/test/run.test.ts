@@ -21,7 +21,8 @@ describe("run", () => {
         "pub-sub",
         "worker-pool",
         "typed-events",
-        "pipeline"
+        "pipeline",
+        "delivery-control"
       ])
     })
   )

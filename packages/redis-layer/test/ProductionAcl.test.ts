@@ -79,7 +79,9 @@ const everything = Effect.gen(function* () {
     { name: "created", payload: "3" },
     { name: "created", payload: "4" }
   ])
-  yield* returns.add("returned", "r")
+  // An idempotent add, twice: the second stores nothing and returns the first one's ID.
+  const returnId = yield* returns.add("returned", "r", { id: "return-1" })
+  expect(yield* returns.add("returned", "r", { id: "return-1" })).toBe(returnId)
 
   const reader = yield* orders.reader({ start: StartAt.oldest })
   expect(yield* take(reader.events, 4)).toHaveLength(4)

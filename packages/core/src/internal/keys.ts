@@ -49,3 +49,22 @@ export const fieldDeadDeliveries = "deliveries"
 export const fieldDeadOriginalId = "id"
 /** Why a stage gave up on the event at once (absent for events delivered `maxDeliveries` times). */
 export const fieldDeadReason = "reason"
+
+/**
+ * The part of a key Redis Cluster hashes: the text between the first `{` and
+ * the first `}` after it when not empty, else the whole key.
+ */
+export const hashTagOf = (key: string): string => {
+  const open = key.indexOf("{")
+  if (open === -1) return key
+  const close = key.indexOf("}", open + 1)
+  return close > open + 1 ? key.slice(open + 1, close) : key
+}
+
+/**
+ * The key remembering an idempotent add's entry ID for its window:
+ * `pulse:added:{<the stream key's hash tag>}:<stream>:<id>`. The hash tag puts
+ * it in the stream's slot, so that one script may touch both on a cluster.
+ */
+export const addedIdKey = (stream: string, id: string): string =>
+  `pulse:added:{${hashTagOf(streamKey(stream))}}:${stream}:${id}`

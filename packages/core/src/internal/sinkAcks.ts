@@ -8,11 +8,13 @@
  *
  * @internal
  */
-import { Effect, Metric } from "effect"
+import { Effect, Metric, Queue } from "effect"
 import type { RedisError } from "../Errors.js"
 import type { Event } from "../Event.js"
+import type { ClaimKeeper } from "./claimKeeper.js"
 import { deadLetterEvent } from "./deadLetters.js"
 import { streamKey } from "./keys.js"
+import { retryWhileDisconnected } from "./retry.js"
 import * as SinkClaims from "./sinkClaims.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
 import { makeSinkStream, settled } from "./sinkState.js"
@@ -24,11 +26,21 @@ export interface SinkAcks<E = never> {
 }
 
 export interface SinkOperations extends SinkAcks {
+  /** Hands an event back, to be claimable again `delayMillis` from now (at once by default). */
+  readonly nack: (event: Event, delayMillis?: number) => Effect.Effect<void, RedisError>
   /** Moves an event to its stream's dead letters at once, saying why, and acknowledges it. */
   readonly deadLetter: (event: Event, reason: string) => Effect.Effect<void, RedisError>
+  /** The sink's bookkeeping of the stream an event came from. */
+  readonly streamOf: (event: Event) => SinkStream
 }
 
-export const make = (state: SinkState): SinkOperations => {
+export const make = (
+  state: SinkState,
+  {
+    fork,
+    keeper
+  }: { readonly keeper: ClaimKeeper; readonly fork: (effect: Effect.Effect<void>) => Effect.Effect<void> }
+): SinkOperations => {
   // An event of a stream the sink stopped reading (a handler finishing after removeStream) is still acked.
   const streamOf = (event: Event): SinkStream =>
     state.streams.get(streamKey(event.streamName)) ?? makeSinkStream(state.name, event.streamName, "0", undefined)
@@ -70,9 +82,35 @@ export const make = (state: SinkState): SinkOperations => {
     })
   })
 
-  const nack = Effect.fn("Sink.nack")(function* (event: Event) {
+  const nackNow = Effect.fnUntraced(function* (stream: SinkStream, event: Event, delayMillis: number | undefined) {
+    const delay = yield* SinkClaims.nack(state, stream, event, delayMillis)
+    // A delayed retry: the claim that hands it back runs when the delay is over. Should this consumer be
+    // gone by then, the claim check of another takes the event, which is claimable from then on anyway.
+    if (delay !== undefined) yield* fork(Effect.delay(Queue.offer(state.handedBack, stream), delay))
+  })
+
+  const nack = Effect.fn("Sink.nack")(function* (event: Event, delayMillis?: number) {
     yield* Effect.annotateCurrentSpan(eventAttributes(event))
-    if (!state.noAck) yield* SinkClaims.nack(state, streamOf(event), event)
+    if (state.noAck) return
+    const stream = streamOf(event)
+    // Idle time cannot make an event wait longer than the grace period: for the part of a longer delay beyond
+    // it, this consumer keeps the event claimed, then hands it back with a grace period to go. Should it die
+    // meanwhile, the event comes back after the grace period, earlier than asked, never lost.
+    const beyondGrace = (delayMillis ?? 0) - state.graceMillis
+    if (beyondGrace > 0) {
+      return yield* fork(
+        keeper
+          .holding(
+            stream,
+            event
+          )(Effect.sleep(beyondGrace))
+          .pipe(
+            Effect.andThen(retryWhileDisconnected(nackNow(stream, event, state.graceMillis))),
+            Effect.catch((error) => Effect.logWarning(`could not hand back event ${event.id} after its delay`, error))
+          )
+      )
+    }
+    yield* nackNow(stream, event, delayMillis)
   })
 
   const deadLetter = (event: Event, reason: string) => {
@@ -89,5 +127,5 @@ export const make = (state: SinkState): SinkOperations => {
     )
   }
 
-  return { ack, ackAll, nack, deadLetter }
+  return { ack, ackAll, nack, deadLetter, streamOf }
 }

@@ -4,9 +4,9 @@
  * consumer claims its own streams' events once the oldest is overdue (idle
  * past the grace period plus one check interval), so that sinks of one name
  * on different streams never wait for each other's lease. `nack` makes an
- * event look idle for a whole grace period and wakes a claim of its stream
- * shortly after, so that it is handed back within ~100 ms, not at the next
- * check. `XCLAIM` re-checks the idle time, so two claimers never both take
+ * event look idle for a whole grace period (less a retry delay) and wakes a
+ * claim of its stream shortly after (the delay), so that it is handed back
+ * within ~100 ms of that, not at the next check. `XCLAIM` re-checks the idle time, so two claimers never both take
  * an event.
  *
  * @internal
@@ -48,7 +48,7 @@ export const claimPending = Effect.fn("Sink.claim", { root: true })(function* (
   yield* Effect.annotateCurrentSpan({ claimed: again.length, deadLettered: dead.length })
   if (again.length > 0) {
     yield* Metric.update(stream.claimed, again.length)
-    yield* deliver(state, stream, again, "claimed")
+    yield* deliver(state, stream, again, "claimed", deliveries)
   }
   if (dead.length > 0) {
     const deadIds = dead.map((entry) => entry.id)
@@ -92,20 +92,32 @@ export const claimOverdue = (state: SinkState, stream: SinkStream, budget: numbe
   )
 
 /**
- * Hands an event back by making it look idle for a whole grace period, and
- * asks for a claim of its stream. The move only succeeds if the entry was
- * not delivered again since this consumer got it (its idle time is at least
- * the time since then): a late nack must not take the event away from the
- * consumer that holds it now.
+ * Hands an event back by making it look idle for a whole grace period less
+ * `delayMillis` (capped at the grace period), so that it becomes claimable
+ * when the delay is over, and asks for a claim of its stream at once when
+ * there is no delay. Returns the delay after which the caller should ask for
+ * that claim, or `undefined` when there is nothing to wait for. The move only
+ * succeeds if the entry was not delivered again since this consumer got it
+ * (its idle time is at least the time since then): a late nack must not take
+ * the event away from the consumer that holds it now.
  */
-export const nack = Effect.fnUntraced(function* (state: SinkState, stream: SinkStream, event: Event) {
+export const nack = Effect.fnUntraced(function* (
+  state: SinkState,
+  stream: SinkStream,
+  event: Event,
+  delayMillis: number = 0
+) {
   const time = yield* now
   const heldFor = Math.max(0, time - (state.deliveredAt.get(event) ?? time))
+  const delay = Math.min(Math.max(0, delayMillis), state.graceMillis)
   const moved = yield* state.redis.xclaimJustId(stream.key, state.name, state.consumer, heldFor, [event.id], {
-    idleMillis: state.graceMillis
+    idleMillis: state.graceMillis - delay
   })
   yield* Metric.update(stream.nacked, moved.length)
-  if (moved.length > 0) yield* Queue.offer(state.handedBack, stream)
+  if (moved.length === 0) return undefined
+  if (delay > 0) return delay
+  yield* Queue.offer(state.handedBack, stream)
+  return undefined
 })
 
 // Nacks arriving within this delay are handed back by one claim per stream,

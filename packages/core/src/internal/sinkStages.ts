@@ -9,31 +9,63 @@
  *
  * @internal
  */
-import { Cause, Effect, Exit, Queue, type Scope, Semaphore, Stream } from "effect"
+import { Cause, Effect, Exit, Queue, Schedule, Scope, Semaphore, Stream } from "effect"
 import type * as Arr from "effect/Array"
 import type * as Pull from "effect/Pull"
-import type { InvalidOption } from "../Errors.js"
+import { InvalidOption } from "../Errors.js"
 import { AcknowledgerId, type Carrier, eventOf, type SinkEvent } from "../Event.js"
 import type { AckBatching, AckQueue } from "./ackQueue.js"
 import * as AckQueues from "./ackQueue.js"
+import * as Ordering from "./orderedHandling.js"
 import { retryWhileDisconnected } from "./retry.js"
+import { defaultRetry, delayAfter, type RetrySchedule } from "./retrySchedule.js"
 import { validateInteger } from "./validation.js"
 
-/** The options of `Sink.handle`: how many events at once, and how acks are batched. */
-export interface HandleOptions extends AckBatching {
+/**
+ * The options of `Sink.handle`: how many events at once, how acks are
+ * batched, when failed events come back, which events keep their order.
+ */
+export interface HandleOptions<A = SinkEvent> extends AckBatching {
   readonly concurrency?: number | undefined
+  readonly retry?: RetrySchedule | undefined
+  readonly orderBy?: ((carrier: A) => unknown) | undefined
 }
 
 /**
- * What a failed handler does to its event: hand it back (`nack`), so that the
- * next claim check delivers it again. The retry schedule of the
- * delivery-control issue (#16) belongs here, as a further policy.
+ * What a failed handler does to its event: hand it back (`nack`) with the
+ * delay the retry schedule gives for its delivery count, so that it comes
+ * back then; once the schedule is over, move it to the dead letters.
  */
-const onHandlerFailure = (event: SinkEvent, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
-  Effect.logWarning(`handler failed on event ${event.id}; handing it back`, Cause.squash(cause)).pipe(
-    Effect.andThen(retryWhileDisconnected(event[AcknowledgerId].nack(event))),
-    Effect.catch((error) => Effect.logError(`could not hand back event ${event.id}`, error))
-  )
+const onHandlerFailure =
+  (retry: RetrySchedule) =>
+  (event: SinkEvent, cause: Cause.Cause<unknown>): Effect.Effect<void> => {
+    const acknowledger = event[AcknowledgerId]
+    const deliveries = acknowledger.deliveries(event)
+    return Effect.flatMap(delayAfter(retry, deliveries), (delay) =>
+      delay === undefined
+        ? Effect.logWarning(
+            `handler failed on event ${event.id}; its retry schedule is over, moving it to the dead letters`,
+            Cause.squash(cause)
+          ).pipe(
+            Effect.andThen(
+              retryWhileDisconnected(
+                acknowledger.deadLetter(event, `retry schedule over after ${deliveries} deliveries`)
+              )
+            )
+          )
+        : Effect.logWarning(
+            `handler failed on event ${event.id}; handing it back for a retry in ${delay} ms`,
+            Cause.squash(cause)
+          ).pipe(Effect.andThen(retryWhileDisconnected(acknowledger.nack(event, delay))))
+    ).pipe(Effect.catch((error) => Effect.logError(`could not hand back event ${event.id}`, error)))
+  }
+
+const validateRetry = (retry: RetrySchedule | undefined): Effect.Effect<RetrySchedule, InvalidOption> =>
+  retry === undefined
+    ? Effect.succeed(defaultRetry)
+    : Schedule.isSchedule(retry)
+      ? Effect.succeed(retry)
+      : Effect.fail(new InvalidOption({ option: "retry", message: "retry must be a Schedule" }))
 
 type Upstream<A, E> = Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>
 
@@ -42,14 +74,60 @@ type Upstream<A, E> = Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>
  * queued with the chunk's); on failure its event is handed back.
  */
 const handleOne =
-  <A extends Carrier<SinkEvent>, X, E2, R2>(handler: (carrier: A) => Effect.Effect<X, E2, R2>) =>
-  (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> =>
+  <A extends Carrier<SinkEvent>, X, E2, R2>(
+    handler: (carrier: A) => Effect.Effect<X, E2, R2>,
+    onFailure: (event: SinkEvent, cause: Cause.Cause<unknown>) => Effect.Effect<void>,
+    ordering: Ordering.Ordering<A> | undefined,
+    inHand: InHand
+  ) =>
+  (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> => {
+    const event = eventOf(carrier)
     // Suspended, so that a handler throwing instead of failing is handed back like one that dies.
-    Effect.flatMap(Effect.exit(Effect.suspend(() => handler(carrier)).pipe(handleSpan(eventOf(carrier)))), (exit) => {
-      if (Exit.isFailure(exit)) return onHandlerFailure(eventOf(carrier), exit.cause)
+    const handling = Effect.suspend(() => handler(carrier)).pipe(handleSpan(event))
+    const ordered = ordering === undefined ? handling : ordering.inTurn(carrier, handling)
+    return Effect.flatMap(Effect.exit(ordered), (exit) => {
+      inHand.letGo(event)
+      if (Exit.isFailure(exit)) return onFailure(event, exit.cause)
       handled.push(carrier)
       return Effect.void
     })
+  }
+
+/**
+ * The events a `handle` stage has in hand, from their pull until their
+ * handler is done: the sink keeps them claimed meanwhile (long handlers, and
+ * events waiting for a slot or for their key's turn), so that no other
+ * consumer gets them. Two map operations an event; whatever is still in
+ * hand when the stage ends (interrupted) is let go then.
+ */
+interface InHand {
+  readonly take: (chunk: ReadonlyArray<Carrier<SinkEvent>>) => void
+  readonly letGo: (event: SinkEvent) => void
+}
+
+const makeInHand = (scope: Scope.Scope): Effect.Effect<InHand> =>
+  Effect.gen(function* () {
+    const mine = new Set<SinkEvent>()
+    const letGo = (event: SinkEvent) => {
+      if (mine.delete(event)) event[AcknowledgerId].release(event)
+    }
+    yield* Scope.addFinalizer(
+      scope,
+      Effect.sync(() => {
+        for (const event of mine) event[AcknowledgerId].release(event)
+        mine.clear()
+      })
+    )
+    const take = (chunk: ReadonlyArray<Carrier<SinkEvent>>) => {
+      for (const carrier of chunk) {
+        const event = eventOf(carrier)
+        if (mine.has(event)) continue
+        mine.add(event)
+        event[AcknowledgerId].hold(event)
+      }
+    }
+    return { take, letGo }
+  })
 
 /** Each event's handling is a trace of its own, which the handler's spans join. */
 const handleSpan = (event: SinkEvent) =>
@@ -123,14 +201,28 @@ const pooled = <A extends Carrier<SinkEvent>, E, R2>(
 export const handle = <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
   self: Stream.Stream<A, E, R>,
   handler: (carrier: A) => Effect.Effect<X, E2, R2>,
-  options?: HandleOptions
+  options?: HandleOptions<A>
 ): Stream.Stream<A, E | InvalidOption, R | R2> =>
   Stream.transformPull(self, (pull, scope) =>
     Effect.gen(function* () {
       const concurrency = yield* validateInteger("concurrency", options?.concurrency ?? 1, 1)
       const acks = yield* AckQueues.make(scope, yield* AckQueues.validateBatching(options))
-      const one = handleOne(handler)
-      return concurrency === 1 ? inOrder(pull, one, acks) : yield* pooled(pull, one, acks, concurrency, scope)
+      const retry = yield* validateRetry(options?.retry)
+      const orderBy = options?.orderBy
+      if (orderBy !== undefined && typeof orderBy !== "function") {
+        return yield* new InvalidOption({ option: "orderBy", message: "orderBy must be a function of the event" })
+      }
+      const ordering = orderBy === undefined ? undefined : Ordering.make<A>(orderBy)
+      const inHand = yield* makeInHand(scope)
+      // Events are in hand, and take their turns, as chunks are pulled: in stream order, before any of them runs.
+      const pulled = Effect.tap(pull, (chunk) =>
+        Effect.sync(() => {
+          inHand.take(chunk)
+          ordering?.takeTurns(chunk)
+        })
+      )
+      const one = handleOne(handler, onHandlerFailure(retry), ordering, inHand)
+      return concurrency === 1 ? inOrder(pulled, one, acks) : yield* pooled(pulled, one, acks, concurrency, scope)
     })
   )
 

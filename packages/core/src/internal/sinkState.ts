@@ -90,13 +90,16 @@ export interface SinkState {
   readonly acknowledger: Acknowledger
   /** When this consumer handed each event out (Clock millis), for `nack`. */
   readonly deliveredAt: WeakMap<Event, number>
+  /** How many times each event handed out was delivered to the group, for retry schedules (#16). */
+  readonly deliveryCounts: WeakMap<Event, number>
   /** Streams with events just nacked, for the claim that hands them back. */
   readonly handedBack: Queue.Queue<SinkStream>
 }
 
-export const makeState = (fields: Omit<SinkState, "deliveredAt">): SinkState => ({
+export const makeState = (fields: Omit<SinkState, "deliveredAt" | "deliveryCounts">): SinkState => ({
   ...fields,
-  deliveredAt: new WeakMap()
+  deliveredAt: new WeakMap(),
+  deliveryCounts: new WeakMap()
 })
 
 export const newConsumerName = (): string => `consumer-${crypto.randomUUID()}`
@@ -143,7 +146,9 @@ export const deliver = Effect.fnUntraced(function* (
   state: SinkState,
   stream: SinkStream,
   entries: ReadonlyArray<StreamEntry | { readonly id: string; readonly fields: null }>,
-  how: "new" | "claimed"
+  how: "new" | "claimed",
+  /** For claimed entries: their delivery counts before this claim, which counts one more (#16). */
+  deliveriesBefore?: ReadonlyMap<string, number>
 ) {
   // A `>` read hands out entries in stream order: its last one is the group's cursor now.
   const last = entries[entries.length - 1]
@@ -160,6 +165,7 @@ export const deliver = Effect.fnUntraced(function* (
     if (state.topic.test(event.topic ?? "")) {
       events.push(event)
       state.deliveredAt.set(event, time)
+      state.deliveryCounts.set(event, (deliveriesBefore?.get(entry.id) ?? 0) + 1)
       if (!state.noAck) stream.unacked.set(entry.id, time)
     } else rejected.push(entry.id)
   }

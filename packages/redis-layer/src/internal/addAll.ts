@@ -20,12 +20,12 @@ import { script } from "./script.js"
 import { type Argument, pushFields } from "./send.js"
 
 /** The expiry arguments the scripts take: the milliseconds (`""` for none) and the condition (`""` for none). */
-const pushExpiry = (args: Array<Argument>, expire: RedisClient.Expiry | undefined): void => {
+export const pushExpiry = (args: Array<Argument>, expire: RedisClient.Expiry | undefined): void => {
   args.push(expire === undefined ? "" : expire.millis, expire?.condition ?? "")
 }
 
 /** Lua that runs `PEXPIRE KEYS[1]` with the expiry arguments at `ARGV[at]` and `ARGV[at + 1]`. */
-const expireLua = (at: number) => `
+export const expireLua = (at: number) => `
 if ARGV[${at}] ~= "" then
   if ARGV[${at + 1}] == "" then
     redis.call("PEXPIRE", KEYS[1], ARGV[${at}])
@@ -83,11 +83,11 @@ const decodeIds = (reply: unknown): ReadonlyArray<string> => {
   return ids
 }
 
-const decodeId = (reply: unknown): string | null => (reply === null ? null : (reply as Buffer).toString())
+export const decodeId = (reply: unknown): string | null => (reply === null ? null : (reply as Buffer).toString())
 
 const emptyIds: ReadonlyArray<string> = Object.freeze([])
 
-const missingFields = new Errors.RedisCommandError({
+export const missingFields = new Errors.RedisCommandError({
   command: "XADD",
   code: "ERR",
   message: "ERR wrong number of arguments for 'xadd' command"

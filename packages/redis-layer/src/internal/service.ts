@@ -7,6 +7,7 @@ import type { RedisClient } from "@effect-pulse/core"
 import { Effect } from "effect"
 import { Cluster, type Redis } from "ioredis"
 import { makeAddAll, makeAddExpiring } from "./addAll.js"
+import { makeAddOnce } from "./addOnce.js"
 import * as Blocking from "./blocking.js"
 import { makeDeleteConsumerIfNoPending } from "./deleteConsumer.js"
 import { makeDelIfEquals } from "./delIfEquals.js"
@@ -73,6 +74,7 @@ export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands =>
   const evaluate = makeRunner(client, scrub)
   const onCluster = client instanceof Cluster
   const addExpiring = makeAddExpiring(evaluate)
+  const addOnce = makeAddOnce(evaluate)
   const run = <A>(cmd: typeof XADD, args: ReadonlyArray<Argument>, decode: (reply: unknown) => A) =>
     send(client, cmd, args, decode, scrub)
 
@@ -87,6 +89,9 @@ export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands =>
       if (trim !== undefined) args.push("MAXLEN", trim.approximate ? "~" : "=", trim.maxLen)
       args.push(addOptions?.id ?? "*")
       pushFields(args, fields)
+      if (addOptions?.dedupe !== undefined) {
+        return addOnce(key, args.slice(1), fields.length > 0, addOptions.dedupe, addOptions.expire)
+      }
       if (addOptions?.expire !== undefined) return addExpiring(key, args.slice(1), addOptions.expire)
       return run(XADD, args, decodeId)
     },

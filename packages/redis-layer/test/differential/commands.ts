@@ -57,6 +57,18 @@ const commands = [
   [6, command("xadd", { key: smallEntriesKey, fields: smallFields, id: addId, trim, noMkStream })],
   [8, command("xadd", { key: oneOf("s3"), fields: anyFields, id: explicitAddId, trim: nodeTrim, noMkStream })],
   [
+    3,
+    // Idempotent adds: explicit IDs only, since the first add's ID is what later ones (and GET) return.
+    command("xaddOnce", {
+      key: smallEntriesKey,
+      fields: smallFields,
+      id: explicitAddId,
+      noMkStream,
+      dedupeKey: oneOf("once", "once", "x", "h"),
+      window: oneOf<Ttl>("level1", "level1", "level1", "zero", "negative")
+    })
+  ],
+  [
     2,
     command("xaddAll", {
       key: smallEntriesKey,

@@ -127,6 +127,13 @@ export const interpret = (
         Effect.sync(() => remember(state, command.key, [added], command.id === "auto"))
       )
     }
+    case "xaddOnce":
+      // Not remembered: a repeated add returns what the key holds, which may not be an entry of this stream.
+      return redis.xadd(command.key, fieldSets[command.fields], {
+        id: addIdText(state, command.id),
+        noMkStream: command.noMkStream,
+        dedupe: { key: command.dedupeKey, windowMillis: ttlMillis(state, command.window) }
+      })
     case "xaddSized": {
       const fields: RedisClient.FieldsInput = [["p", pattern(command.bytes, command.bytes)]]
       const trim = parseTrim(command.trim)

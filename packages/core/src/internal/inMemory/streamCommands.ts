@@ -64,6 +64,20 @@ export const xadd = (
   options: AddOptions | undefined,
   now: number
 ): string | null => {
+  // The Redis layer's script looks the idempotency key up before anything else, then adds, then sets it.
+  const dedupe = options?.dedupe
+  if (dedupe !== undefined) {
+    // As the Redis layer refuses an add without fields before running the script.
+    if (fields.length === 0) throw wrongArity("XADD")
+    const first = store.keyspace.get(dedupe.key, now)
+    if (first !== null) return first
+    const added = xadd(store, key, fields, { ...options, dedupe: undefined, expire: undefined }, now)
+    if (added === null) return null
+    store.keyspace.set(dedupe.key, added, { expireMillis: dedupe.windowMillis }, now)
+    const expire = options?.expire
+    if (expire !== undefined) store.keyspace.pexpire(key, expire.millis, expire.condition, now)
+    return added
+  }
   // Redis counts the arguments first: without a trim, `XADD key id` is short of the minimum.
   if (fields.length === 0 && options?.trim === undefined) throw wrongArity("XADD")
   const maxLen = checkedMaxLen(options?.trim)

@@ -1,0 +1,102 @@
+/**
+ * Keeping events claimed while their handlers run (#16): an event whose
+ * handler runs past the ack grace period would otherwise look idle and be
+ * claimed by another consumer while this one still works on it. The keeper
+ * knows the events in hand, and a background loop of the sink refreshes
+ * their idle time (`XCLAIM ... JUSTID` to this consumer: no delivery counted)
+ * once a check interval (a quarter of the grace period at most) went by
+ * since the last refresh: so an event is never idle for more than about half
+ * a grace period, which leaves the other half for a loaded event loop. A consumer that
+ * dies stops refreshing, and its events come back after the grace period as
+ * before.
+ *
+ * A refresh only succeeds while the event is still this consumer's: its
+ * min-idle is the time since this consumer last knew the event was its own
+ * (delivery or last refresh, measured after the reply, so never more than the
+ * idle time Redis holds), and an event claimed by another consumer meanwhile
+ * is idle for less than that. Such an event is let go.
+ *
+ * @internal
+ */
+import { Effect } from "effect"
+import type { RedisError } from "../Errors.js"
+import type { Event } from "../Event.js"
+import type { SinkState, SinkStream } from "./sinkState.js"
+import { now } from "./sinkState.js"
+
+export interface ClaimKeeper {
+  /**
+   * Takes an event in hand until as many `release`s: synchronous, for the
+   * `handle` stage, which holds each event from its pull until it is settled
+   * at a cost of two map operations.
+   */
+  readonly hold: (stream: SinkStream, event: Event) => void
+  readonly release: (event: Event) => void
+  /** Keeps `event` claimed by this consumer while `effect` runs. */
+  readonly holding: (
+    stream: SinkStream,
+    event: Event
+  ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** Refreshes one event's idle time now; whether it is still this consumer's. */
+  readonly extend: (stream: SinkStream, event: Event) => Effect.Effect<boolean, RedisError>
+  /** Refreshes the events in hand not refreshed for a check interval; run it every check interval. */
+  readonly refreshDue: Effect.Effect<void, RedisError>
+}
+
+export const make = (state: SinkState): ClaimKeeper => {
+  // Events in hand, with how many holders each has (a handler and a user's `keepClaimed` may overlap).
+  const held = new Map<Event, { readonly stream: SinkStream; holders: number }>()
+
+  const extend = Effect.fnUntraced(function* (stream: SinkStream, event: Event) {
+    if (state.noAck) return true
+    const before = yield* now
+    const ownedSince = Math.max(0, before - (state.deliveredAt.get(event) ?? before))
+    const moved = yield* state.redis.xclaimJustId(stream.key, state.name, state.consumer, ownedSince, [event.id])
+    if (moved.length === 0) {
+      held.delete(event)
+      yield* Effect.logWarning(
+        `event ${event.id} of ${stream.name} was taken by another consumer while this one held it (acked, or idle past the grace period)`
+      )
+      return false
+    }
+    // Idle 0 from when Redis ran it, which is before this reply: a later min-idle from here never asks too much.
+    state.deliveredAt.set(event, yield* now)
+    return true
+  })
+
+  const hold = (stream: SinkStream, event: Event): void => {
+    if (state.noAck) return
+    const entry = held.get(event)
+    if (entry === undefined) held.set(event, { stream, holders: 1 })
+    else entry.holders++
+  }
+
+  const release = (event: Event): void => {
+    const entry = held.get(event)
+    if (entry !== undefined && --entry.holders === 0) held.delete(event)
+  }
+
+  const holding =
+    (stream: SinkStream, event: Event) =>
+    <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+      Effect.suspend(() => {
+        hold(stream, event)
+        return Effect.ensuring(
+          effect,
+          Effect.sync(() => release(event))
+        )
+      })
+
+  const refreshDue = Effect.gen(function* () {
+    const time = yield* now
+    const due = Array.from(held).filter(
+      ([event]) => time - (state.deliveredAt.get(event) ?? time) >= state.checkIntervalMillis
+    )
+    yield* Effect.forEach(due, ([event, { stream }]) => extend(stream, event), {
+      concurrency: "unbounded",
+      discard: true
+    })
+  })
+
+  return { hold, release, holding, extend, refreshDue }
+}
