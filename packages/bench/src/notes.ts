@@ -88,16 +88,17 @@ export const notes = (
     "5. **Sinks** (end to end and backlog, targets ≥ 1.0× the raw `XREADGROUP COUNT 1000` + `XACK` loop). The " +
       "backlog row times the consumers alone on 200,000 waiting events, so the producer sharing the machine no " +
       "longer bounds it. Events are cheaper to build now (next item), which sinks share with readers; the sink's " +
-      "own path (its buffer, bookkeeping per delivered event for `nack`, the ack fiber, `process`'s handler " +
-      "stage) is being reworked on other branches, and its costs are theirs to re-measure with this row. In the " +
+      "own path is its buffer, the bookkeeping per delivered event (for `nack`, for the retry schedule's delivery " +
+      "count, for keeping events in hand claimed), the ack fiber and `process`'s handler stage. In the " +
       "raw loop a consumer turns each ID into a string and acks the read in one command; nothing else happens per " +
       "event. On the backlog the gap is widest (0.2–0.3× in a loaded quick run, where the end-to-end rows read " +
       "0.4–0.75×): the end-to-end rows are partly bounded by the producer that shares the machine, the backlog row " +
       "is the consumer path alone. There the raw loop reaches ~290,000–310,000 events/s on this machine and " +
-      "`sink.process` ~60,000–75,000. In a profile of that consumer the largest single item (12.5 % of its CPU) is " +
-      "the stack trace the per-event `Sink.handle` span captures (`Effect.withSpan` in its data-last form takes " +
-      "`captureStackTrace: false` only in its third argument; `Effect.fn` spans such as `Sink.ack` capture one as " +
-      "well), then the GC (11.5 %), then `deliver`'s bookkeeping per event.",
+      "`sink.process` ~60,000–85,000. In a profile of that consumer the largest single item (12.5 % of its CPU) was " +
+      "the stack trace the per-event `Sink.handle` span captured; it no longer captures one (`Effect.withSpan` " +
+      "takes `captureStackTrace: false` only in its third argument; `Effect.fn` spans such as `Sink.ack` still " +
+      "capture one). Next come the GC (11.5 %) and `deliver`'s bookkeeping per event. The `events` + `ackAll` row, " +
+      "which skips `process`'s stage, is no faster than `process`: the cost is in delivery, not in the stages.",
     ...sinkCounts,
     "6. **Reader fan-out** (target ≥ 1.0× 8 raw `XREAD` loops). Each reader turns every entry into an event: " +
       "events are now instances whose ASCII names skip `TextDecoder`. Computing `createdAt` only when read brought " +
