@@ -15,9 +15,8 @@
  */
 import { Effect, Metric } from "effect"
 import type { RedisError } from "../Errors.js"
-import type { StreamEntry } from "../RedisClient.js"
 import { isBeingDestroyed } from "./destroyWatch.js"
-import { compareIds, decrementId, formatId, type StreamId } from "./inMemory/ids.js"
+import { compare, compareIds, decrementId, formatId, parseId, sameFields } from "./entryIds.js"
 import { retryWhileDisconnected } from "./retry.js"
 import * as SinkRegistry from "./sinkRegistry.js"
 import type { SinkError, SinkState, SinkStream } from "./sinkState.js"
@@ -59,11 +58,6 @@ export const joinGroup = Effect.fnUntraced(function* (
   }
 })
 
-const parseId = (id: string): StreamId => {
-  const [ms = "0", seq = "0"] = id.split("-")
-  return { ms: BigInt(ms), seq: BigInt(seq) }
-}
-
 /**
  * Where to recreate a group destroyed from outside: no later than the last
  * entry this consumer was delivered, and before the oldest entry it still
@@ -97,13 +91,6 @@ const unlessGone = <A, B>(
     )
   )
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.length === b.length && a.every((byte, index) => byte === b[index])
-
-const sameEntry = (a: StreamEntry, b: StreamEntry): boolean =>
-  a.fields.length === b.fields.length &&
-  a.fields.every(([field, value], index) => field === b.fields[index]![0] && sameBytes(value, b.fields[index]![1]))
-
 /**
  * Whether the key lost its group because it was deleted and created again
  * before the sink looked (a busy producer re-creates it at once). Its new
@@ -117,10 +104,10 @@ const keyReplaced = Effect.fnUntraced(function* (state: SinkState, stream: SinkS
   const { redis } = state
   const [first] = yield* redis.xrange(stream.key, "-", "+", 1)
   if (first === undefined) return true
-  if (compareIds(parseId(first.id), parseId(stream.lastDeliveredId)) > 0) return false
+  if (compare(first.id, stream.lastDeliveredId) > 0) return false
   const [atCursor] = yield* redis.xrange(stream.key, stream.lastDeliveredId, stream.lastDeliveredId)
   if (atCursor === undefined) return true
-  return stream.lastDelivered !== undefined && !sameEntry(atCursor, stream.lastDelivered)
+  return stream.lastDelivered !== undefined && !sameFields(atCursor, stream.lastDelivered)
 })
 
 /** Recreates the group of a stream if it is gone; "missing" when the key is gone too. */

@@ -15,7 +15,8 @@
  */
 import { Effect } from "effect"
 import type { RedisError } from "../Errors.js"
-import type { Fields, Service as RedisService, StreamEntry, StreamRead } from "../RedisClient.js"
+import type { Service as RedisService, StreamEntry, StreamRead } from "../RedisClient.js"
+import { isBefore, sameFields, sameMillisecond } from "./entryIds.js"
 
 /** What the watch needs to know of each stream a reader reads. */
 export interface WatchedStream {
@@ -29,34 +30,12 @@ export interface WatchedStream {
 /** The cursor of a reader that reads a stream from its first entry. */
 export const firstEntry = "0-0"
 
-const parts = (id: string): readonly [bigint, bigint] => {
-  const dash = id.indexOf("-")
-  return dash === -1 ? [BigInt(id), 0n] : [BigInt(id.slice(0, dash)), BigInt(id.slice(dash + 1))]
-}
-
-/** Whether entry ID `a` comes before `b`. */
-export const isBefore = (a: string, b: string): boolean => {
-  const [aMs, aSeq] = parts(a)
-  const [bMs, bSeq] = parts(b)
-  return aMs < bMs || (aMs === bMs && aSeq < bSeq)
-}
-
-const sameMillisecond = (a: string, b: string): boolean => parts(a)[0] === parts(b)[0]
-
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.length === b.length && a.every((byte, index) => byte === b[index])
-
-const sameFields = (a: Fields, b: Fields): boolean =>
-  a.length === b.length && a.every(([field, value], index) => field === b[index]![0] && sameBytes(value, b[index]![1]))
-
 /**
  * Whether the key now holds another entry under `last`'s ID: it was created
  * again. An entry deleted with `XDEL` does not count: the key is the same.
  */
 const replaced = (redis: RedisService, key: string, last: StreamEntry): Effect.Effect<boolean, RedisError> =>
-  Effect.map(redis.xrange(key, last.id, last.id), ([entry]) =>
-    entry === undefined ? false : !sameFields(entry.fields, last.fields)
-  )
+  Effect.map(redis.xrange(key, last.id, last.id), ([entry]) => (entry === undefined ? false : !sameFields(entry, last)))
 
 /**
  * Whether the key of `last` (the last entry the reader read from it)
