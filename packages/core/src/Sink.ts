@@ -32,6 +32,7 @@ import type { EventStream } from "./EventStream.js"
 import type { Acknowledger } from "./internal/acknowledger.js"
 import type { AckBatching } from "./internal/ackQueue.js"
 import * as ClaimKeeper from "./internal/claimKeeper.js"
+import { deliveriesOf } from "./internal/entries.js"
 import { goKeepAliveMapName, goSinkLeaseKey } from "./internal/keys.js"
 import type { ReadOptions } from "./internal/readOptions.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
@@ -295,12 +296,12 @@ export const make = Effect.fn("Sink.make")(function* (
   const acknowledger: Acknowledger = {
     ackAll: (events) => acks.ackAll(events),
     nack: (event, delayMillis) => acks.nack(event, delayMillis),
-    deliveries: (event) => state.deliveryCounts.get(event) ?? 1,
+    deliveries: deliveriesOf,
     hold: (event) => keeper.hold(acks.streamOf(event), event),
     release: (event) => keeper.release(event),
     deadLetter: (event, reason) => acks.deadLetter(event, reason)
   }
-  const state = SinkState.makeState({
+  const state: SinkState.SinkState = {
     ...settings,
     redis,
     name,
@@ -310,7 +311,8 @@ export const make = Effect.fn("Sink.make")(function* (
     subscribers,
     acknowledger,
     handedBack: yield* Queue.unbounded<SinkState.SinkStream>()
-  })
+  }
+
   const keeper = ClaimKeeper.make(state)
   // Beat before joining: Go Pulse deletes a group consumer without a keep-alive entry at once.
   const heartbeat = SinkConsumers.makeHeartbeat(state)

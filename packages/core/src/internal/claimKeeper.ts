@@ -21,6 +21,7 @@
 import { Effect } from "effect"
 import type { RedisError } from "../Errors.js"
 import type { Event } from "../Event.js"
+import { deliveredAtOf, markDeliveredAt } from "./entries.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
 import { now } from "./sinkState.js"
 
@@ -50,7 +51,7 @@ export const make = (state: SinkState): ClaimKeeper => {
   const extend = Effect.fnUntraced(function* (stream: SinkStream, event: Event) {
     if (state.noAck) return true
     const before = yield* now
-    const ownedSince = Math.max(0, before - (state.deliveredAt.get(event) ?? before))
+    const ownedSince = Math.max(0, before - (deliveredAtOf(event) ?? before))
     const moved = yield* state.redis.xclaimJustId(stream.key, state.name, state.consumer, ownedSince, [event.id])
     if (moved.length === 0) {
       held.delete(event)
@@ -60,7 +61,7 @@ export const make = (state: SinkState): ClaimKeeper => {
       return false
     }
     // Idle 0 from when Redis ran it, which is before this reply: a later min-idle from here never asks too much.
-    state.deliveredAt.set(event, yield* now)
+    markDeliveredAt(event, yield* now)
     return true
   })
 
@@ -89,9 +90,7 @@ export const make = (state: SinkState): ClaimKeeper => {
 
   const refreshDue = Effect.gen(function* () {
     const time = yield* now
-    const due = Array.from(held).filter(
-      ([event]) => time - (state.deliveredAt.get(event) ?? time) >= state.checkIntervalMillis
-    )
+    const due = Array.from(held).filter(([event]) => time - (deliveredAtOf(event) ?? time) >= state.checkIntervalMillis)
     yield* Effect.forEach(due, ([event, { stream }]) => extend(stream, event), {
       concurrency: "unbounded",
       discard: true

@@ -15,6 +15,7 @@ import { Effect, Metric, Queue } from "effect"
 import type { Event } from "../Event.js"
 import type { PendingEntry } from "../RedisClient.js"
 import { writeDeadLetters } from "./deadLetters.js"
+import { deliveredAtOf } from "./entries.js"
 import { deadLetterKey } from "./keys.js"
 import { quietWhileGone } from "./sinkGroups.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
@@ -108,7 +109,7 @@ export const nack = Effect.fnUntraced(function* (
   delayMillis: number = 0
 ) {
   const time = yield* now
-  const heldFor = Math.max(0, time - (state.deliveredAt.get(event) ?? time))
+  const heldFor = Math.max(0, time - (deliveredAtOf(event) ?? time))
   const delay = Math.min(Math.max(0, delayMillis), state.graceMillis)
   const moved = yield* state.redis.xclaimJustId(stream.key, state.name, state.consumer, heldFor, [event.id], {
     idleMillis: state.graceMillis - delay

@@ -86,21 +86,11 @@ export interface SinkState {
   readonly noAck: boolean
   readonly topic: Matcher
   readonly subscribers: Subscribers<SinkError>
-  /** What the events this sink delivers carry, so that pipeline stages can ack them. */
+  /** What the events this sink delivers carry, so that pipeline stages can ack them (with their delivery marks, see entries.ts). */
   readonly acknowledger: Acknowledger
-  /** When this consumer handed each event out (Clock millis), for `nack`. */
-  readonly deliveredAt: WeakMap<Event, number>
-  /** How many times each event handed out was delivered to the group, for retry schedules (#16). */
-  readonly deliveryCounts: WeakMap<Event, number>
   /** Streams with events just nacked, for the claim that hands them back. */
   readonly handedBack: Queue.Queue<SinkStream>
 }
-
-export const makeState = (fields: Omit<SinkState, "deliveredAt" | "deliveryCounts">): SinkState => ({
-  ...fields,
-  deliveredAt: new WeakMap(),
-  deliveryCounts: new WeakMap()
-})
 
 export const newConsumerName = (): string => `consumer-${crypto.randomUUID()}`
 
@@ -161,11 +151,10 @@ export const deliver = Effect.fnUntraced(function* (
   const time = yield* now
   for (const entry of entries) {
     if (entry.fields === null) continue
-    const event = toSinkEvent(stream.name, state.name, entry as StreamEntry, state.acknowledger)
+    const deliveries = (deliveriesBefore?.get(entry.id) ?? 0) + 1
+    const event = toSinkEvent(stream.name, state.name, entry as StreamEntry, state.acknowledger, time, deliveries)
     if (state.topic.test(event.topic ?? "")) {
       events.push(event)
-      state.deliveredAt.set(event, time)
-      state.deliveryCounts.set(event, (deliveriesBefore?.get(entry.id) ?? 0) + 1)
       if (!state.noAck) stream.unacked.set(entry.id, time)
     } else rejected.push(entry.id)
   }
