@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { Cause, Effect, Exit, Queue, Schedule, Scope, Semaphore, Stream } from "effect"
+import { Cause, Effect, Exit, Queue, Schedule, Scope, Semaphore, Stream, Tracer } from "effect"
 import type * as Arr from "effect/Array"
 import type * as Pull from "effect/Pull"
 import { InvalidOption } from "../Errors.js"
@@ -78,12 +78,14 @@ const handleOne =
     handler: (carrier: A) => Effect.Effect<X, E2, R2>,
     onFailure: (event: SinkEvent, cause: Cause.Cause<unknown>) => Effect.Effect<void>,
     ordering: Ordering.Ordering<A> | undefined,
-    inHand: InHand
+    inHand: InHand,
+    traced: boolean
   ) =>
   (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> => {
     const event = eventOf(carrier)
     // Suspended, so that a handler throwing instead of failing is handed back like one that dies.
-    const handling = Effect.suspend(() => handler(carrier)).pipe(handleSpan(event))
+    const suspended = Effect.suspend(() => handler(carrier))
+    const handling = traced ? handleSpan(event)(suspended) : suspended
     const ordered = ordering === undefined ? handling : ordering.inTurn(carrier, handling)
     return Effect.flatMap(Effect.exit(ordered), (exit) => {
       inHand.letGo(event)
@@ -133,6 +135,8 @@ const makeInHand = (scope: Scope.Scope): Effect.Effect<InHand> =>
  * Each event's handling is a trace of its own, which the handler's spans
  * join. Without a captured stack trace: the span is made for every event, and
  * capturing one cost an eighth of a consumer's CPU; it would only point here.
+ *
+ * Made only when a tracer is installed (see {@link isTraced}).
  */
 const handleSpan = (event: SinkEvent) =>
   Effect.withSpan(
@@ -149,6 +153,16 @@ const handleSpan = (event: SinkEvent) =>
     },
     { captureStackTrace: false }
   )
+
+/**
+ * Whether the stage's fiber has a tracing backend. Effect's default tracer
+ * (`Tracer.nativeTracer`) keeps spans in memory and exports nothing; a span
+ * per event under it cost 2-3 µs, more than a raw consumer spends on the
+ * whole event (issue 15), and nobody could see it. So, as effect's own docs
+ * suggest for work only a backend observes, the per-event span is skipped
+ * then. With `Effect.withTracer` or an OpenTelemetry layer it is made.
+ */
+const isTraced: Effect.Effect<boolean> = Effect.map(Effect.tracer, (tracer) => tracer !== Tracer.nativeTracer)
 
 type HandleOne<A, R2> = (carrier: A, handled: Array<A>) => Effect.Effect<void, never, R2>
 
@@ -234,7 +248,7 @@ export const handle = <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
           ordering?.takeTurns(chunk)
         })
       )
-      const one = handleOne(handler, onHandlerFailure(retry), ordering, inHand)
+      const one = handleOne(handler, onHandlerFailure(retry), ordering, inHand, yield* isTraced)
       return concurrency === 1 ? inOrder(pulled, one, acks) : yield* pooled(pulled, one, acks, concurrency, scope)
     })
   )
