@@ -284,7 +284,8 @@ const pulseConsumers = (s: Settings, scenario: ScenarioId, sinkJob: ReturnType<t
     `sink.events + groupedWithin(${s.batch}) + ackAll`,
     sinkJob("pulse", "ackAll"),
     s.runs.throughput
-  )
+  ),
+  batches: caseOf(scenario, "pulse", "sink.batches + ackAll", sinkJob("pulse", "batches"), s.runs.throughput)
 })
 
 const rawConsumer = (s: Settings, scenario: ScenarioId, sinkJob: ReturnType<typeof sinkJobOf>) =>
@@ -329,6 +330,12 @@ const sinkRows = (s: Settings): Array<Row> => {
       label: `same, effect-pulse acking in groups`,
       cells: { pulse: pulse.ackAll, ...others },
       targets: [atLeast("ioredis", 1)]
+    },
+    {
+      scenario: "sink",
+      label: "same, effect-pulse acking the arrays it takes",
+      cells: { pulse: pulse.batches, ...others },
+      targets: [atLeast("ioredis", 1)]
     }
   ]
 }
@@ -349,6 +356,12 @@ const backlogRows = (s: Settings): Array<Row> => {
       scenario: "backlog",
       label: "same, effect-pulse acking in groups",
       cells: { pulse: pulse.ackAll, ioredis },
+      targets: [atLeast("ioredis", 1)]
+    },
+    {
+      scenario: "backlog",
+      label: "same, effect-pulse acking the arrays it takes",
+      cells: { pulse: pulse.batches, ioredis },
       targets: [atLeast("ioredis", 1)]
     }
   ]

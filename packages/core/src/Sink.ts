@@ -144,6 +144,22 @@ export interface Sink {
    * `ackEach`, `Topic.filter`, `Payload.decode`).
    */
   readonly events: Stream.Stream<SinkEvent, SinkError>
+  /**
+   * The same events as `events`, from the same buffer, as arrays: everything
+   * waiting at each pull (at most `bufferSize`). One pull per read instead of
+   * one per event, for consumers that ack in groups (`ackAll` on each array);
+   * an array is handed over whole or stays buffered, so a run that stops
+   * drops nothing. Use one of `events` and `batches` per sink.
+   *
+   * @example
+   * ```ts
+   * import { Stream } from "effect"
+   * import type { Sink } from "@effect-pulse/core"
+   *
+   * const ackEachBatch = (sink: Sink.Sink) => sink.batches.pipe(Stream.runForEach((events) => sink.ackAll(events)))
+   * ```
+   */
+  readonly batches: Stream.Stream<ReadonlyArray<SinkEvent>, SinkError>
   /** A further stream with a copy of every event delivered after this call, until the scope closes. */
   readonly subscribe: Effect.Effect<Stream.Stream<SinkEvent, SinkError>, never, Scope.Scope>
   /**
@@ -354,6 +370,7 @@ export const make = Effect.fn("Sink.make")(function* (
       return state.consumer
     },
     events: sinkEvents(subscribers.events),
+    batches: subscribers.batches as Stream.Stream<ReadonlyArray<SinkEvent>, SinkError>,
     subscribe: Effect.map(subscribers.subscribe, sinkEvents),
     ...guards.guard(acks),
     nack: (event, nackOptions) =>

@@ -57,13 +57,20 @@ const pulse = (job: SinkJob, url: string) => {
         const consume =
           job.ackStyle === "process"
             ? sink.process(() => onHandled(1), { concurrency: job.concurrency })
-            : sink.events.pipe(
-                Stream.groupedWithin(job.batch, "1 millis"),
-                Stream.mapEffect((events) => Effect.andThen(sink.ackAll(events), onHandled(events.length)), {
-                  concurrency: job.concurrency
-                }),
-                Stream.runDrain
-              )
+            : job.ackStyle === "batches"
+              ? sink.batches.pipe(
+                  Stream.mapEffect((events) => Effect.andThen(sink.ackAll(events), onHandled(events.length)), {
+                    concurrency: job.concurrency
+                  }),
+                  Stream.runDrain
+                )
+              : sink.events.pipe(
+                  Stream.groupedWithin(job.batch, "1 millis"),
+                  Stream.mapEffect((events) => Effect.andThen(sink.ackAll(events), onHandled(events.length)), {
+                    concurrency: job.concurrency
+                  }),
+                  Stream.runDrain
+                )
         yield* Effect.forkScoped(consume)
       }
       if (!job.prefilled) yield* produce
