@@ -313,7 +313,7 @@ export const make = Effect.fn("Sink.make")(function* (
     ackAll: (events) => acks.ackAll(events),
     nack: (event, delayMillis) => acks.nack(event, delayMillis),
     deliveries: deliveriesOf,
-    hold: (event) => keeper.hold(acks.streamOf(event), event),
+    hold: (event) => keeper.hold(event),
     release: (event) => keeper.release(event),
     deadLetter: (event, reason) => acks.deadLetter(event, reason)
   }
@@ -329,7 +329,7 @@ export const make = Effect.fn("Sink.make")(function* (
     handedBack: yield* Queue.unbounded<SinkState.SinkStream>()
   }
 
-  const keeper = ClaimKeeper.make(state)
+  const keeper = ClaimKeeper.make(state, (event) => acks.streamOf(event))
   // Beat before joining: Go Pulse deletes a group consumer without a keep-alive entry at once.
   const heartbeat = SinkConsumers.makeHeartbeat(state)
   yield* heartbeat
@@ -388,9 +388,7 @@ export const make = Effect.fn("Sink.make")(function* (
     extend: (event) =>
       Effect.andThen(guards.ensureDelivered("extend", [event]), () => keeper.extend(acks.streamOf(event), event)),
     keepClaimed: (event) => (effect) =>
-      Effect.andThen(guards.ensureDelivered("keepClaimed", [event]), () =>
-        keeper.holding(acks.streamOf(event), event)(effect)
-      ),
+      Effect.andThen(guards.ensureDelivered("keepClaimed", [event]), () => keeper.holding(event)(effect)),
     addStream: (added, addOptions) => streams.add(added, addOptions?.start),
     removeStream: streams.remove,
     close: Effect.suspend(() => (closed ? Effect.void : Scope.close(scope, Exit.void))),

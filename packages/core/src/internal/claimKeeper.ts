@@ -31,22 +31,20 @@ export interface ClaimKeeper {
    * `handle` stage, which holds each event from its pull until it is settled
    * at a cost of two map operations.
    */
-  readonly hold: (stream: SinkStream, event: Event) => void
+  readonly hold: (event: Event) => void
   readonly release: (event: Event) => void
   /** Keeps `event` claimed by this consumer while `effect` runs. */
-  readonly holding: (
-    stream: SinkStream,
-    event: Event
-  ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  readonly holding: (event: Event) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Refreshes one event's idle time now; whether it is still this consumer's. */
   readonly extend: (stream: SinkStream, event: Event) => Effect.Effect<boolean, RedisError>
   /** Refreshes the events in hand not refreshed for a check interval; run it every check interval. */
   readonly refreshDue: Effect.Effect<void, RedisError>
 }
 
-export const make = (state: SinkState): ClaimKeeper => {
+export const make = (state: SinkState, streamOf: (event: Event) => SinkStream): ClaimKeeper => {
   // Events in hand, with how many holders each has (a handler and a user's `keepClaimed` may overlap).
-  const held = new Map<Event, { readonly stream: SinkStream; holders: number }>()
+  // The stream is looked up only when an event is due for a refresh: holding is on every event's path.
+  const held = new Map<Event, number>()
 
   const extend = Effect.fnUntraced(function* (stream: SinkStream, event: Event) {
     if (state.noAck) return true
@@ -65,23 +63,23 @@ export const make = (state: SinkState): ClaimKeeper => {
     return true
   })
 
-  const hold = (stream: SinkStream, event: Event): void => {
+  const hold = (event: Event): void => {
     if (state.noAck) return
-    const entry = held.get(event)
-    if (entry === undefined) held.set(event, { stream, holders: 1 })
-    else entry.holders++
+    held.set(event, (held.get(event) ?? 0) + 1)
   }
 
   const release = (event: Event): void => {
-    const entry = held.get(event)
-    if (entry !== undefined && --entry.holders === 0) held.delete(event)
+    const holders = held.get(event)
+    if (holders === undefined) return
+    if (holders <= 1) held.delete(event)
+    else held.set(event, holders - 1)
   }
 
   const holding =
-    (stream: SinkStream, event: Event) =>
+    (event: Event) =>
     <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
       Effect.suspend(() => {
-        hold(stream, event)
+        hold(event)
         return Effect.ensuring(
           effect,
           Effect.sync(() => release(event))
@@ -90,8 +88,10 @@ export const make = (state: SinkState): ClaimKeeper => {
 
   const refreshDue = Effect.gen(function* () {
     const time = yield* now
-    const due = Array.from(held).filter(([event]) => time - (deliveredAtOf(event) ?? time) >= state.checkIntervalMillis)
-    yield* Effect.forEach(due, ([event, { stream }]) => extend(stream, event), {
+    const due = Array.from(held.keys()).filter(
+      (event) => time - (deliveredAtOf(event) ?? time) >= state.checkIntervalMillis
+    )
+    yield* Effect.forEach(due, (event) => extend(streamOf(event), event), {
       concurrency: "unbounded",
       discard: true
     })

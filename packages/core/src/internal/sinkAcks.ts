@@ -100,10 +100,7 @@ export const make = (
     if (beyondGrace > 0) {
       return yield* fork(
         keeper
-          .holding(
-            stream,
-            event
-          )(Effect.sleep(beyondGrace))
+          .holding(event)(Effect.sleep(beyondGrace))
           .pipe(
             Effect.andThen(retryWhileDisconnected(nackNow(stream, event, state.graceMillis))),
             Effect.catch((error) => Effect.logWarning(`could not hand back event ${event.id} after its delay`, error))

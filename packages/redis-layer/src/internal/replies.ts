@@ -38,9 +38,17 @@ export const okOrNull = (reply: Raw): boolean => reply !== null
 /** Any reply, ignored. */
 export const ignore = (_reply: Raw): void => undefined
 
+/**
+ * A field name as text. Pulse's field names are one ASCII letter (`n`, `p`,
+ * `t`): those come from V8's single-character string cache instead of a
+ * `Buffer#toString` call and a new string for every field of every entry.
+ */
+const fieldName = (name: Buffer): string =>
+  name.length === 1 && name[0]! < 0x80 ? String.fromCharCode(name[0]!) : name.toString()
+
 const fields = (flat: ReadonlyArray<Buffer>): RedisClient.Fields => {
   const pairs = new Array<readonly [string, Uint8Array]>(flat.length >> 1)
-  for (let i = 0, j = 0; i < flat.length; i += 2, j++) pairs[j] = [flat[i]!.toString(), flat[i + 1]!]
+  for (let i = 0, j = 0; i < flat.length; i += 2, j++) pairs[j] = [fieldName(flat[i]!), flat[i + 1]!]
   return pairs
 }
 
