@@ -49,16 +49,34 @@ const decodeName = (bytes: Uint8Array): string => {
  * a spread copy (`{ ...event }`) is a whole `Event`, as its type says.
  */
 class ReadEvent implements Event {
+  readonly id: string
+  readonly eventName: string
+  readonly topic: string | undefined
+  readonly payload: Uint8Array
   readonly createdAt: DateTime.Utc
+  /** Reads the entry's fields in place: unknown fields are ignored, missing ones read as empty. */
   constructor(
-    readonly id: string,
+    entry: StreamEntry,
     readonly streamName: string,
-    readonly sinkName: string | undefined,
-    readonly eventName: string,
-    readonly topic: string | undefined,
-    readonly payload: Uint8Array
+    readonly sinkName: string | undefined
   ) {
-    this.createdAt = timeOfId(id)
+    let eventName = ""
+    let payload: Uint8Array = empty
+    let topic: string | undefined
+    // Indexed loops: a destructuring for-of made an iterator per entry and per field pair.
+    const fields = entry.fields
+    for (let i = 0; i < fields.length; i++) {
+      const pair = fields[i]!
+      const field = pair[0]
+      if (field === fieldEventName) eventName = decodeName(pair[1])
+      else if (field === fieldPayload) payload = pair[1]
+      else if (field === fieldTopic) topic = decodeName(pair[1])
+    }
+    this.id = entry.id
+    this.eventName = eventName
+    this.topic = topic
+    this.payload = payload
+    this.createdAt = timeOfId(entry.id)
   }
 }
 
@@ -79,17 +97,14 @@ class DeliveredEvent extends ReadEvent implements SinkEvent {
   readonly [Deliveries]: number
 
   constructor(
-    id: string,
+    entry: StreamEntry,
     streamName: string,
     sinkName: string,
-    eventName: string,
-    topic: string | undefined,
-    payload: Uint8Array,
     acknowledger: Acknowledger,
     deliveredAt: number,
     deliveries: number
   ) {
-    super(id, streamName, sinkName, eventName, topic, payload)
+    super(entry, streamName, sinkName)
     this[AcknowledgerId] = acknowledger
     this[DeliveredAt] = deliveredAt
     this[Deliveries] = deliveries
@@ -110,10 +125,8 @@ export const markDeliveredAt = (event: Event, time: number): void => {
 export const deliveriesOf = (event: Event): number => (event as DeliveryMarks)[Deliveries] ?? 1
 
 /** The event carried by a stream entry. Unknown fields are ignored, missing ones read as empty. */
-export const toEvent = (streamName: string, sinkName: string | undefined, entry: StreamEntry): Event => {
-  const { eventName, payload, topic } = readFields(entry)
-  return new ReadEvent(entry.id, streamName, sinkName, eventName, topic, payload)
-}
+export const toEvent = (streamName: string, sinkName: string | undefined, entry: StreamEntry): Event =>
+  new ReadEvent(entry, streamName, sinkName)
 
 /** The event carried by an entry a sink delivered, with the sink's means of acknowledging it. */
 export const toSinkEvent = (
@@ -123,32 +136,7 @@ export const toSinkEvent = (
   acknowledger: Acknowledger,
   deliveredAt: number,
   deliveries: number
-): SinkEvent => {
-  const { eventName, payload, topic } = readFields(entry)
-  return new DeliveredEvent(
-    entry.id,
-    streamName,
-    sinkName,
-    eventName,
-    topic,
-    payload,
-    acknowledger,
-    deliveredAt,
-    deliveries
-  )
-}
-
-const readFields = (entry: StreamEntry) => {
-  let eventName = ""
-  let payload: Uint8Array = empty
-  let topic: string | undefined
-  for (const [field, value] of entry.fields) {
-    if (field === fieldEventName) eventName = decodeName(value)
-    else if (field === fieldPayload) payload = value
-    else if (field === fieldTopic) topic = decodeName(value)
-  }
-  return { eventName, payload, topic }
-}
+): SinkEvent => new DeliveredEvent(entry, streamName, sinkName, acknowledger, deliveredAt, deliveries)
 
 /** How many entries a read returned, over all its streams. */
 export const countEntries = (reads: ReadonlyArray<{ readonly entries: ReadonlyArray<unknown> }>): number =>

@@ -83,10 +83,12 @@ const handleOne =
   ) =>
   (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> => {
     const event = eventOf(carrier)
-    // Suspended, so that a handler throwing instead of failing is handed back like one that dies.
-    const suspended = Effect.suspend(() => handler(carrier))
-    const handling = traced ? handleSpan(event)(suspended) : suspended
-    const ordered = ordering === undefined ? handling : ordering.inTurn(carrier, handling)
+    // This runs when the event's turn to be handled came (a worker took it), so the handler is called now,
+    // unless the event waits for its key's turn. A handler throwing instead of failing is handed back like one
+    // that dies.
+    const handling = ordering === undefined ? callHandler(handler, carrier) : Effect.suspend(() => handler(carrier))
+    const spanned = traced ? handleSpan(event)(handling) : handling
+    const ordered = ordering === undefined ? spanned : ordering.inTurn(carrier, spanned)
     return Effect.flatMap(Effect.exit(ordered), (exit) => {
       inHand.letGo(event)
       if (Exit.isFailure(exit)) return onFailure(event, exit.cause)
@@ -94,6 +96,18 @@ const handleOne =
       return Effect.void
     })
   }
+
+/** The handler's effect for `carrier`, or a defect if the handler threw instead of returning one. */
+const callHandler = <A, X, E2, R2>(
+  handler: (carrier: A) => Effect.Effect<X, E2, R2>,
+  carrier: A
+): Effect.Effect<X, E2, R2> => {
+  try {
+    return handler(carrier)
+  } catch (error) {
+    return Effect.die(error)
+  }
+}
 
 /**
  * The events a `handle` stage has in hand, from their pull until their

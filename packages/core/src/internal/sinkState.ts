@@ -149,7 +149,8 @@ export const deliver = Effect.fnUntraced(function* (
   const events: Array<Event> = []
   const rejected: Array<string> = []
   const time = yield* now
-  for (const entry of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!
     if (entry.fields === null) continue
     const deliveries = (deliveriesBefore?.get(entry.id) ?? 0) + 1
     const event = toSinkEvent(stream.name, state.name, entry as StreamEntry, state.acknowledger, time, deliveries)
