@@ -38,6 +38,25 @@ describeOnBothLayers(
       })
     )
 
+    it.effect("batches hands events over in arrays that ackAll acks; a run stopped after one array drops nothing", () =>
+      Effect.gen(function* () {
+        const stream = yield* EventStream.make(uniqueName("sink-batches"))
+        const sink = yield* stream.sink("batched", { start: StartAt.oldest })
+        yield* addNamed(stream, ["a", "b", "c"])
+        const [first] = yield* sink.batches.pipe(Stream.take(1), Stream.runCollect)
+        expect(first!.length).toBeGreaterThan(0)
+        expect(first!.every((event) => event.sinkName === "batched")).toBe(true)
+        yield* sink.ackAll(first!)
+        yield* addNamed(stream, ["d", "e"])
+        // What the first run did not take is still buffered, for either stream of the sink.
+        const rest = yield* take(sink, 5 - first!.length)
+        expect([...names(first!), ...names(rest)]).toEqual(["a", "b", "c", "d", "e"])
+        expect(yield* pendingCount(stream, "batched")).toBe(rest.length)
+        yield* sink.ackAll(rest)
+        expect(yield* pendingCount(stream, "batched")).toBe(0)
+      })
+    )
+
     it.effect("starts after a given event, or with the events added after its creation", () =>
       Effect.gen(function* () {
         const stream = yield* EventStream.make(uniqueName("sink-since"))
