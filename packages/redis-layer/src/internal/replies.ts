@@ -38,9 +38,15 @@ export const okOrNull = (reply: Raw): boolean => reply !== null
 /** Any reply, ignored. */
 export const ignore = (_reply: Raw): void => undefined
 
+// Field names are nearly always one ASCII byte (Pulse's `n`, `p`, `t`): those strings are made once.
+const oneByteNames = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code))
+
+const fieldName = (bytes: Buffer): string =>
+  bytes.length === 1 && bytes[0]! < 128 ? oneByteNames[bytes[0]!]! : bytes.toString()
+
 const fields = (flat: ReadonlyArray<Buffer>): RedisClient.Fields => {
   const pairs = new Array<readonly [string, Uint8Array]>(flat.length >> 1)
-  for (let i = 0, j = 0; i < flat.length; i += 2, j++) pairs[j] = [flat[i]!.toString(), flat[i + 1]!]
+  for (let i = 0, j = 0; i < flat.length; i += 2, j++) pairs[j] = [fieldName(flat[i]!), flat[i + 1]!]
   return pairs
 }
 
