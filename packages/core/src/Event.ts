@@ -159,6 +159,10 @@ export const eventOf = <Ev extends Event>(carrier: Carrier<Ev>): Ev =>
  */
 export const text = (event: Event): string => decodeUtf8(event.payload)
 
+// The last time `timeOfId` made, by its milliseconds.
+let lastMillis = -1
+let lastTime: DateTime.Utc = DateTime.makeUnsafe(0)
+
 /**
  * The creation time encoded in an entry ID (its milliseconds part).
  *
@@ -174,16 +178,26 @@ export const text = (event: Event): string => decodeUtf8(event.payload)
  * @category accessors
  */
 export const timeOfId = (id: string): DateTime.Utc => {
-  const dash = id.indexOf("-")
-  const millis = dash === -1 ? id : id.slice(0, dash)
-  // Entries read together mostly share their millisecond, and a `DateTime` is an immutable value: the last
-  // one made is handed out again (building one per event was a tenth of a reader's CPU, issue 15).
+  // The milliseconds, read digit by digit (no substring, no `Number` parse): this runs for every event read.
+  let millis = 0
+  let i = 0
+  for (; i < id.length && i < 16; i++) {
+    const code = id.charCodeAt(i)
+    if (code === 45) break // "-"
+    if (code < 48 || code > 57) return slowTimeOfId(id)
+    millis = millis * 10 + (code - 48)
+  }
+  if (i === 0 || (i < id.length && id.charCodeAt(i) !== 45)) return slowTimeOfId(id)
+  // Entries read together mostly share their millisecond, and a `DateTime` is an immutable value: one is shared.
   if (millis !== lastMillis) {
+    lastTime = DateTime.makeUnsafe(millis)
     lastMillis = millis
-    lastTime = DateTime.makeUnsafe(Number(millis))
   }
   return lastTime
 }
 
-let lastMillis = "0"
-let lastTime: DateTime.Utc = DateTime.makeUnsafe(0)
+/** Any other input, as `DateTime.makeUnsafe` takes it (it throws on what is not a time). */
+const slowTimeOfId = (id: string): DateTime.Utc => {
+  const dash = id.indexOf("-")
+  return DateTime.makeUnsafe(Number(dash === -1 ? id : id.slice(0, dash)))
+}

@@ -38,9 +38,9 @@ import { resolveReadOptions } from "./internal/readOptions.js"
 import { startCursor } from "./internal/startCursor.js"
 import * as Subscribers from "./internal/subscribers.js"
 import { makeWatch, type WatchedStream } from "./internal/vanishedStreams.js"
-import { RedisClient } from "./RedisClient.js"
+import { RedisClient, type StreamRead } from "./RedisClient.js"
 import * as StartAt from "./StartAt.js"
-import type * as Topic from "./Topic.js"
+import * as Topic from "./Topic.js"
 
 /**
  * How a reader's streams fail. Lost connections and reads Redis cuts short
@@ -199,6 +199,21 @@ export const make = Effect.fn("Reader.make")(function* (
   let closed = false
   const annotations = { stream: stream.name, reader: readerId }
 
+  const everyTopic = resolved.topic === Topic.any
+  const handleRead = (read: StreamRead) => {
+    const state = streams.get(read.key)
+    if (state === undefined || read.entries.length === 0) return Effect.void
+    state.lastRead = read.entries[read.entries.length - 1]!
+    state.cursor = state.lastRead.id
+    const events = new Array<Event>(everyTopic ? read.entries.length : 0)
+    for (let i = 0; i < read.entries.length; i++) {
+      const event = toEvent(state.name, undefined, read.entries[i]!)
+      if (everyTopic) events[i] = event
+      else if (resolved.topic.test(event.topic ?? "")) events.push(event)
+    }
+    return Effect.andThen(Metric.update(state.readCounter, read.entries.length), subscribers.publish(events))
+  }
+
   // Streams whose key vanished are read again from their first entry.
   const watchForVanishedKeys = makeWatch(redis)
   const poller = Poller.make({
@@ -216,30 +231,17 @@ export const make = Effect.fn("Reader.make")(function* (
         )
       ).pipe(
         Effect.tap((reads) => Effect.annotateCurrentSpan("events", countEntries(reads))),
-        // Each poll is a trace of its own: the reader outlives whatever created it.
-        Effect.withSpan("Reader.read", {
-          root: true,
-          kind: "consumer",
-          attributes: { ...annotations, streams: polled.length }
-        })
+        // Each poll is a trace of its own: the reader outlives whatever created it. No stack
+        // trace: the call site is always this one, and capturing it cost a `new Error()` per poll.
+        Effect.withSpan(
+          "Reader.read",
+          { root: true, kind: "consumer", attributes: { ...annotations, streams: polled.length } },
+          { captureStackTrace: false }
+        )
       ),
+    // A poll of one stream (the usual case) skips `Effect.forEach` and its iterator.
     handle: (reads) =>
-      Effect.forEach(
-        reads,
-        (read) => {
-          const state = streams.get(read.key)
-          if (state === undefined || read.entries.length === 0) return Effect.void
-          state.lastRead = read.entries[read.entries.length - 1]!
-          state.cursor = state.lastRead.id
-          const events: Array<Event> = []
-          for (const entry of read.entries) {
-            const event = toEvent(state.name, undefined, entry)
-            if (resolved.topic.test(event.topic ?? "")) events.push(event)
-          }
-          return Effect.andThen(Metric.update(state.readCounter, read.entries.length), subscribers.publish(events))
-        },
-        { discard: true }
-      )
+      reads.length === 1 ? handleRead(reads[0]!) : Effect.forEach(reads, handleRead, { discard: true })
   })
   yield* Scope.addFinalizer(
     scope,

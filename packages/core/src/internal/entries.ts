@@ -28,20 +28,40 @@ export const toFields = (eventName: string, payload: Uint8Array | string, topic:
       ]
 
 /**
- * UTF-8 bytes as text. Event names and topics are short and nearly always
+ * Short UTF-8 names (event names, topics) as text, remembering the last one:
+ * events read together mostly share their name, and comparing a few bytes
+ * is cheaper than building the string again. Names are nearly always
  * ASCII: those are read byte by byte, cheaper than a call into
  * `TextDecoder` (which the rest gets; both give the same string).
  */
-const decodeName = (bytes: Uint8Array): string => {
-  if (bytes.length > 64) return decodeUtf8(bytes)
-  let text = ""
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i]!
-    if (byte > 0x7f) return decodeUtf8(bytes)
-    text += String.fromCharCode(byte)
+class NameDecoder {
+  private readonly lastBytes = new Uint8Array(64)
+  private lastLength = -1
+  private last = ""
+
+  decode(bytes: Uint8Array): string {
+    const length = bytes.length
+    if (length > 64) return decodeUtf8(bytes)
+    if (length === this.lastLength) {
+      let i = 0
+      while (i < length && bytes[i] === this.lastBytes[i]) i++
+      if (i === length) return this.last
+    }
+    let text = ""
+    for (let i = 0; i < length; i++) {
+      const byte = bytes[i]!
+      if (byte > 0x7f) return decodeUtf8(bytes)
+      text += String.fromCharCode(byte)
+    }
+    this.lastBytes.set(bytes)
+    this.lastLength = length
+    this.last = text
+    return text
   }
-  return text
 }
+
+const eventNames = new NameDecoder()
+const topics = new NameDecoder()
 
 /**
  * An event as readers and sinks hand it out: a class, so that every event
@@ -68,9 +88,9 @@ class ReadEvent implements Event {
     for (let i = 0; i < fields.length; i++) {
       const pair = fields[i]!
       const field = pair[0]
-      if (field === fieldEventName) eventName = decodeName(pair[1])
+      if (field === fieldEventName) eventName = eventNames.decode(pair[1])
       else if (field === fieldPayload) payload = pair[1]
-      else if (field === fieldTopic) topic = decodeName(pair[1])
+      else if (field === fieldTopic) topic = topics.decode(pair[1])
     }
     this.id = entry.id
     this.eventName = eventName

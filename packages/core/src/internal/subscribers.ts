@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { type Cause, Deferred, Effect, Latch, Queue, type Scope, Stream } from "effect"
+import { type Cause, Deferred, Effect, Exit, Latch, Queue, type Scope, Stream } from "effect"
 import type { Event } from "../Event.js"
 
 export interface Subscribers<E> {
@@ -83,8 +83,15 @@ export const make = <E>(bufferSize: number): Effect.Effect<Subscribers<E>> =>
     const handOver = <A>(queue: EventQueue<E>, chunk: readonly [A]): Effect.Effect<readonly [A]> =>
       Queue.sizeUnsafe(queue) <= lowWater ? Effect.as(roomFreed.open, chunk) : Effect.succeed(chunk)
 
-    const streamOf = (queue: EventQueue<E>): Stream.Stream<Event, E> =>
-      Stream.fromPull(Effect.succeed(Effect.flatMap(Queue.take(queue), (event) => handOver(queue, [event]))))
+    const streamOf = (queue: EventQueue<E>): Stream.Stream<Event, E> => {
+      const waitAndTake = Effect.flatMap(Queue.take(queue), (event) => handOver(queue, [event]))
+      // An event already waiting is taken at once, without the suspension and continuation of `Queue.take`.
+      const pull = Effect.suspend(() => {
+        const taken = Queue.takeUnsafe(queue)
+        return taken !== undefined && Exit.isSuccess(taken) ? handOver(queue, [taken.value]) : waitAndTake
+      })
+      return Stream.fromPull(Effect.succeed(pull))
+    }
 
     const arraysOf = (queue: EventQueue<E>): Stream.Stream<ReadonlyArray<Event>, E> =>
       Stream.fromPull(Effect.succeed(Effect.flatMap(Queue.takeAll(queue), (events) => handOver(queue, [events]))))

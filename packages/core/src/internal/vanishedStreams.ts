@@ -104,10 +104,12 @@ export const makeWatch = (redis: RedisService) => {
         yield* look(polled)
         return reads
       }
-      const byKey = new Map(polled)
+      // One stream (the usual case) needs no map.
+      const byKey = polled.length === 1 ? undefined : new Map(polled)
       const kept: Array<StreamRead> = []
       for (const result of reads) {
-        const stream = byKey.get(result.key)
+        const stream =
+          byKey === undefined ? (polled[0]![0] === result.key ? polled[0]![1] : undefined) : byKey.get(result.key)
         const last = stream?.lastRead
         const first = result.entries[0]
         if (

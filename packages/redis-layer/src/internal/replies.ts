@@ -38,13 +38,11 @@ export const okOrNull = (reply: Raw): boolean => reply !== null
 /** Any reply, ignored. */
 export const ignore = (_reply: Raw): void => undefined
 
-/**
- * A field name as text. Pulse's field names are one ASCII letter (`n`, `p`,
- * `t`): those come from V8's single-character string cache instead of a
- * `Buffer#toString` call and a new string for every field of every entry.
- */
-const fieldName = (name: Buffer): string =>
-  name.length === 1 && name[0]! < 0x80 ? String.fromCharCode(name[0]!) : name.toString()
+// Field names are nearly always one ASCII byte (Pulse's `n`, `p`, `t`): those strings are made once.
+const oneByteNames = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code))
+
+const fieldName = (bytes: Buffer): string =>
+  bytes.length === 1 && bytes[0]! < 128 ? oneByteNames[bytes[0]!]! : bytes.toString()
 
 const fields = (flat: ReadonlyArray<Buffer>): RedisClient.Fields => {
   const pairs = new Array<readonly [string, Uint8Array]>(flat.length >> 1)
