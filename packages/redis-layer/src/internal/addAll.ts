@@ -39,6 +39,18 @@ end
  * `KEYS[1]` is the stream; `ARGV` is the trim (`""` for none, `"~"` or `"="`),
  * the `MAXLEN`, the expiry (two arguments), then for each entry its number of
  * field/value pairs followed by the pairs.
+ *
+ * Only the last `XADD` trims. The script only grows the stream and runs
+ * atomically, so trimming once at the end leaves what trimming after each
+ * entry would: `MAXLEN =` keeps the last `maxLen`, and `MAXLEN ~` drops whole
+ * nodes from the head while the rest still holds `maxLen` (a node it could
+ * drop mid-batch it can drop at the end). The one difference is the cap of
+ * an approximate trim (100 nodes' worth, 10,000 entries, per command): a
+ * part trims once rather than once per entry, which still removes more than
+ * a part (at most 1000 entries) adds when the stream is over its `maxLen`.
+ * The trim arguments of every entry were ~5-10 % of Redis's time per entry.
+ * The fields pass straight from `ARGV` with `unpack`: no table per entry
+ * (this loop is where Redis spends its time).
  */
 const addAllScript = script(`
 local key = KEYS[1]
@@ -46,23 +58,17 @@ local ids = {}
 local n = 0
 local argc = #ARGV
 local i = 5
--- One loop per trim setting, and the fields passed straight from ARGV with
--- unpack: no table built per entry (this loop is where Redis spends its time).
-if ARGV[1] == "" then
-  while i <= argc do
-    local last = i + tonumber(ARGV[i]) * 2
-    n = n + 1
-    ids[n] = redis.call("XADD", key, "*", unpack(ARGV, i + 1, last))
-    i = last + 1
+local trim, maxLen = ARGV[1], ARGV[2]
+local call = redis.call
+while i <= argc do
+  local last = i + tonumber(ARGV[i]) * 2
+  n = n + 1
+  if last < argc or trim == "" then
+    ids[n] = call("XADD", key, "*", unpack(ARGV, i + 1, last))
+  else
+    ids[n] = call("XADD", key, "MAXLEN", trim, maxLen, "*", unpack(ARGV, i + 1, last))
   end
-else
-  local trim, maxLen = ARGV[1], ARGV[2]
-  while i <= argc do
-    local last = i + tonumber(ARGV[i]) * 2
-    n = n + 1
-    ids[n] = redis.call("XADD", key, "MAXLEN", trim, maxLen, "*", unpack(ARGV, i + 1, last))
-    i = last + 1
-  end
+  i = last + 1
 end
 ${expireLua(3)}
 return ids

@@ -117,7 +117,9 @@ export const xaddAll = (
 ): ReadonlyArray<string> => {
   if (entries.some((fields) => fields.length === 0)) throw wrongArity("XADD")
   const trim = options?.trim
-  const ids = entries.map((fields) => xadd(store, key, fields, { trim }, now)!)
+  // Only the last entry trims, as the Redis layer's script does (the same result but for the cap per trim).
+  const last = entries.length - 1
+  const ids = entries.map((fields, i) => xadd(store, key, fields, { trim: i === last ? trim : undefined }, now)!)
   if (options?.expire !== undefined) store.keyspace.pexpire(key, options.expire.millis, options.expire.condition, now)
   return ids
 }
