@@ -17,7 +17,7 @@ import { Errors, type RedisClient } from "@effect-pulse/core"
 import { Effect } from "effect"
 import type { Runner } from "./script.js"
 import { script } from "./script.js"
-import { type Argument, pushFields } from "./send.js"
+import { type Argument, pushFields, toArgument } from "./send.js"
 
 /** The expiry arguments the scripts take: the milliseconds (`""` for none) and the condition (`""` for none). */
 export const pushExpiry = (args: Array<Argument>, expire: RedisClient.Expiry | undefined): void => {
@@ -74,6 +74,48 @@ ${expireLua(3)}
 return ids
 `)
 
+/**
+ * `addAllScript` for a batch whose entries all have the same two or three
+ * fields in the same order (every batch of `EventStream.addAll` without
+ * topics, or with a topic on each event): `ARGV` is the trim, the `MAXLEN`,
+ * the expiry (two arguments), the number of fields, the field names once,
+ * then the values of each entry. Two or three arguments per entry instead of
+ * five or seven: less to encode on the client, and fewer Lua strings for
+ * Redis to make (~10 % of its time per entry).
+ */
+const addAllSameFieldsScript = script(`
+local key = KEYS[1]
+local ids = {}
+local n = 0
+local argc = #ARGV
+local trim, maxLen = ARGV[1], ARGV[2]
+local k = tonumber(ARGV[5])
+local call = redis.call
+local lastEntry = argc - k + 1
+if trim == "" then lastEntry = argc + 1 end
+if k == 2 then
+  local f1, f2 = ARGV[6], ARGV[7]
+  for i = 8, lastEntry - 1, 2 do
+    n = n + 1
+    ids[n] = call("XADD", key, "*", f1, ARGV[i], f2, ARGV[i + 1])
+  end
+  if lastEntry <= argc then
+    ids[n + 1] = call("XADD", key, "MAXLEN", trim, maxLen, "*", f1, ARGV[argc - 1], f2, ARGV[argc])
+  end
+else
+  local f1, f2, f3 = ARGV[6], ARGV[7], ARGV[8]
+  for i = 9, lastEntry - 1, 3 do
+    n = n + 1
+    ids[n] = call("XADD", key, "*", f1, ARGV[i], f2, ARGV[i + 1], f3, ARGV[i + 2])
+  end
+  if lastEntry <= argc then
+    ids[n + 1] = call("XADD", key, "MAXLEN", trim, maxLen, "*", f1, ARGV[argc - 2], f2, ARGV[argc - 1], f3, ARGV[argc])
+  end
+end
+${expireLua(3)}
+return ids
+`)
+
 /** `KEYS[1]` is the stream; `ARGV` the expiry (two arguments), then the arguments of `XADD` after the key. */
 const addExpiringScript = script(`
 local id = redis.call("XADD", KEYS[1], unpack(ARGV, 3))
@@ -116,14 +158,34 @@ export const makeAddAll =
       trim?.maxLen ?? 0
     ]
     pushExpiry(args, options?.expire)
+    // XADD needs at least one pair; refusing the batch here keeps the entries before it from being added.
+    if (entries.some((fields) => fields.length === 0)) return Effect.fail(missingFields)
+    if (haveSameFields(entries)) {
+      const first = entries[0]!
+      args.push(first.length)
+      for (const [field] of first) args.push(field)
+      for (const fields of entries) for (const [, value] of fields) args.push(toArgument(value))
+      return evaluate(addAllSameFieldsScript, args, "XADD", decodeIds)
+    }
     for (const fields of entries) {
-      // XADD needs at least one pair; refusing the batch here keeps the entries before it from being added.
-      if (fields.length === 0) return Effect.fail(missingFields)
       args.push(fields.length)
       pushFields(args, fields)
     }
     return evaluate(addAllScript, args, "XADD", decodeIds)
   }
+
+/** Whether every entry has the same two or three fields, in the same order (`addAllSameFieldsScript`). */
+const haveSameFields = (entries: ReadonlyArray<RedisClient.FieldsInput>): boolean => {
+  const first = entries[0]!
+  const count = first.length
+  if (count !== 2 && count !== 3) return false
+  for (let i = 1; i < entries.length; i++) {
+    const fields = entries[i]!
+    if (fields.length !== count) return false
+    for (let j = 0; j < count; j++) if (fields[j]![0] !== first[j]![0]) return false
+  }
+  return true
+}
 
 /**
  * `xadd` with an expiry, as one script: `xaddArgs` are the arguments of
