@@ -180,6 +180,31 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("stream c
       })
     )
 
+    it.effect("a trim Redis refuses fails the batch with nothing stored, whatever the fields", () =>
+      Effect.gen(function* () {
+        const redis = yield* RedisClient.RedisClient
+        const batches: ReadonlyArray<ReadonlyArray<RedisClient.FieldsInput>> = [
+          [[["n", "a"]], [["n", "b"]], [["n", "c"]]],
+          [
+            [
+              ["n", "a"],
+              ["p", "1"]
+            ],
+            [
+              ["n", "b"],
+              ["p", "2"]
+            ]
+          ]
+        ]
+        for (const batch of batches) {
+          const key = uniqueKey("refused-trim")
+          const error = yield* Effect.flip(redis.xaddAll(key, batch, { trim: { maxLen: -1, approximate: false } }))
+          expect(error._tag).toBe("RedisCommandError")
+          expect(yield* redis.exists([key])).toBe(0)
+        }
+      })
+    )
+
     it.effect("sends nothing for an empty batch", () =>
       Effect.gen(function* () {
         const redis = yield* RedisClient.RedisClient

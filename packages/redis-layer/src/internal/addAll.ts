@@ -40,14 +40,17 @@ end
  * the `MAXLEN`, the expiry (two arguments), then for each entry its number of
  * field/value pairs followed by the pairs.
  *
- * Only the last `XADD` trims. The script only grows the stream and runs
- * atomically, so trimming once at the end leaves what trimming after each
- * entry would: `MAXLEN =` keeps the last `maxLen`, and `MAXLEN ~` drops whole
- * nodes from the head while the rest still holds `maxLen` (a node it could
- * drop mid-batch it can drop at the end). The one difference is the cap of
- * an approximate trim (100 nodes' worth, 10,000 entries, per command): a
- * part trims once rather than once per entry, which still removes more than
- * a part (at most 1000 entries) adds when the stream is over its `maxLen`.
+ * Only the first and the last `XADD` trim: the first so that Redis checks
+ * the trim arguments before anything is stored (a refused `MAXLEN` fails the
+ * part with nothing added), the last for the result. The script only grows
+ * the stream and runs atomically, so trimming at the end leaves what
+ * trimming after each entry would: `MAXLEN =` keeps the last `maxLen`, and
+ * `MAXLEN ~` drops whole nodes from the head while the rest still holds
+ * `maxLen` (a node it could drop mid-batch it can drop at the end). The one
+ * difference is the cap of an approximate trim (100 nodes' worth, 10,000
+ * entries, per command): a part trims twice rather than once per entry,
+ * which still removes more than a part (at most 1000 entries) adds when the
+ * stream is over its `maxLen`.
  * The trim arguments of every entry were ~5-10 % of Redis's time per entry.
  * The fields pass straight from `ARGV` with `unpack`: no table per entry
  * (this loop is where Redis spends its time).
@@ -63,10 +66,10 @@ local call = redis.call
 while i <= argc do
   local last = i + tonumber(ARGV[i]) * 2
   n = n + 1
-  if last < argc or trim == "" then
-    ids[n] = call("XADD", key, "*", unpack(ARGV, i + 1, last))
-  else
+  if trim ~= "" and (n == 1 or last == argc) then
     ids[n] = call("XADD", key, "MAXLEN", trim, maxLen, "*", unpack(ARGV, i + 1, last))
+  else
+    ids[n] = call("XADD", key, "*", unpack(ARGV, i + 1, last))
   end
   i = last + 1
 end
@@ -91,25 +94,26 @@ local argc = #ARGV
 local trim, maxLen = ARGV[1], ARGV[2]
 local k = tonumber(ARGV[5])
 local call = redis.call
-local lastEntry = argc - k + 1
-if trim == "" then lastEntry = argc + 1 end
+-- The first and the last entry trim, as in the general script.
 if k == 2 then
   local f1, f2 = ARGV[6], ARGV[7]
-  for i = 8, lastEntry - 1, 2 do
+  for i = 8, argc, 2 do
     n = n + 1
-    ids[n] = call("XADD", key, "*", f1, ARGV[i], f2, ARGV[i + 1])
-  end
-  if lastEntry <= argc then
-    ids[n + 1] = call("XADD", key, "MAXLEN", trim, maxLen, "*", f1, ARGV[argc - 1], f2, ARGV[argc])
+    if trim ~= "" and (n == 1 or i + 1 == argc) then
+      ids[n] = call("XADD", key, "MAXLEN", trim, maxLen, "*", f1, ARGV[i], f2, ARGV[i + 1])
+    else
+      ids[n] = call("XADD", key, "*", f1, ARGV[i], f2, ARGV[i + 1])
+    end
   end
 else
   local f1, f2, f3 = ARGV[6], ARGV[7], ARGV[8]
-  for i = 9, lastEntry - 1, 3 do
+  for i = 9, argc, 3 do
     n = n + 1
-    ids[n] = call("XADD", key, "*", f1, ARGV[i], f2, ARGV[i + 1], f3, ARGV[i + 2])
-  end
-  if lastEntry <= argc then
-    ids[n + 1] = call("XADD", key, "MAXLEN", trim, maxLen, "*", f1, ARGV[argc - 2], f2, ARGV[argc - 1], f3, ARGV[argc])
+    if trim ~= "" and (n == 1 or i + 2 == argc) then
+      ids[n] = call("XADD", key, "MAXLEN", trim, maxLen, "*", f1, ARGV[i], f2, ARGV[i + 1], f3, ARGV[i + 2])
+    else
+      ids[n] = call("XADD", key, "*", f1, ARGV[i], f2, ARGV[i + 1], f3, ARGV[i + 2])
+    end
   end
 end
 ${expireLua(3)}
