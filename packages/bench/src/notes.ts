@@ -62,29 +62,32 @@ export const notes = (
       "Each measurement runs in a fresh process after a warm-up of the same work; effect-pulse's path through " +
       "Effect's runtime takes longer to reach compiled code than raw ioredis's, so short cells favour the raw " +
       "side (quick mode's warm-ups are 5,000 adds and 10,000 consumed events for that reason).",
-    "2. **One add at a time** (target ≥ 0.9× raw `XADD`). Two fixes: a command sent while none of the connection's " +
-      "commands is in flight is written at once instead of after ioredis auto-pipelining's `setImmediate` (the " +
-      "commands that follow in the same tick still share one write, so order and batching are kept); and the " +
-      "`EventStream.add` span no longer captures a stack trace (`new Error()` per add, 6 % of an add's CPU, and it " +
-      "only ever showed EventStream.ts). On a loaded machine a round trip takes ~100–200 µs and the `setImmediate` " +
-      "it saves (a few µs) does not show; on a quiet one raw ioredis does ~11,000–15,000 sequential `XADD`/s " +
-      "without auto-pipelining and ~7,000–9,000/s with it. What is left is CPU: ~50 µs per awaited add against " +
-      "~28 µs for raw ioredis in the same conditions (Effect's fiber steps, the span, the metric update, the " +
-      "validation of name and payload size), which a busy machine stretches into wall time.",
-    "3. **Many adds in flight** (target ≥ 0.95×). The raw cell runs 64 lanes of awaited adds; effect-pulse now " +
-      "does the same (`64 lanes` row), and the `a fiber per add` row keeps `Effect.forEach(..., { concurrency: 64 })`, " +
-      "which forks, schedules and joins a fiber per add. With the span's stack trace gone an add in 64 lanes costs " +
-      "~19–26 µs of CPU (from ~28–32 µs) against ~12 µs for raw auto-pipelined ioredis; the rest is Effect's " +
-      "runtime and the garbage it makes (GC is 10–20 % of the profile).",
+    "2. **One add at a time** (target ≥ 0.9× raw `XADD`). A command sent while none of the connection's commands " +
+      "is in flight is written at once instead of after ioredis auto-pipelining's `setImmediate`; `EventStream.add` " +
+      "makes its span only when a tracer is installed (with effect's native tracer nothing receives it; making it and " +
+      "switching the fiber's context to it was ~2.2 µs of the ~2.7 µs of Effect code per add, now ~0.55 µs in all). " +
+      "In a profile of awaited adds ~65 % of the client's time is idle (the round trip) and ~20 % is the socket " +
+      "write; the library's own code is a few µs per add of a ~100 µs round trip, so this row is the machine's " +
+      "loopback latency on both sides.",
+    "3. **Many adds in flight** (target ≥ 0.95×). The raw cell runs 64 lanes of awaited adds; effect-pulse does the " +
+      "same (`64 lanes` row), and the `a fiber per add` row keeps `Effect.forEach(..., { concurrency: 64 })`. " +
+      "ioredis's auto-pipelining keeps one pipeline in flight per connection: next to the command written at once " +
+      "it split 64 lanes into two groups that took turns, each waiting for the other's round trip (two writes per 64 " +
+      "adds, half the throughput). Commands sent while others are in flight now go into the socket corked until the " +
+      "next `setImmediate` (one write per turn of the event loop, nothing waits for an earlier reply). Warmed up " +
+      "(in one process, after 20,000 adds) effect-pulse is at 1.0–1.2× raw in both rows with ~9–13 µs of client CPU " +
+      "per add (raw ~9–14 µs); in a fresh process after 5,000 adds (quick mode) Effect's runtime is not compiled yet " +
+      "and the cells are mostly warm-up and the garbage collection of module loading.",
     "4. **`addAll`** (targets ≥ 1.5× a raw pipeline, ≥ 0.5× `redis-benchmark -P 1000`). One Lua script per part of " +
-      "up to 1000 events: the fewest round trips, and atomic. The script used to build a table per entry and " +
-      "unpack it; it now calls `XADD` straight from `ARGV`, which took Redis's time per entry from ~4–7 µs to " +
-      "~2 µs (a plain `XADD` costs ~0.7–1.1 µs on the same server): `redis.call`'s own overhead is what is left. " +
-      "`redis-benchmark -P 1000` sends pre-encoded commands from C and waits for nothing else; for 0.5× of it the " +
-      "client would have to build and encode an entry in well under 2 µs on top of Redis's ~2 µs in the script, " +
-      "and the client and Redis take turns (parts are sequential, each waits for its reply), so the two costs add " +
-      "up rather than overlap. That target is out of reach on this machine without pipelining parts, which would " +
-      "give up the rule that a failed part leaves the later ones unsent.",
+      "up to 1000 events: the fewest round trips, and atomic. It calls `XADD` straight from `ARGV`, sends the field " +
+      "names once when every entry has the same fields (two or three arguments per entry instead of five or seven) " +
+      "and trims on the first and last entry of a part only (the same result, the trim arguments checked before " +
+      "anything is stored). Redis's time per entry is now ~1.9–2.1 µs against ~1.4–2.0 µs for pipelined native " +
+      "`XADD`s (best of 8 rounds, loaded machine); the client's ~2–3 µs per entry is building and encoding the " +
+      "arguments. `redis-benchmark -P 1000` sends pre-encoded commands from C; for 0.5× of it the client's and " +
+      "Redis's work per entry together would have to stay under ~2× Redis's alone, but they take turns (a part is " +
+      "one atomic command that Redis can only run once it has all of it, and parts are sequential so that a failed " +
+      "part leaves the later ones unsent), so the two costs add up rather than overlap.",
     "5. **Sinks** (end to end and backlog, targets ≥ 1.0× the raw `XREADGROUP COUNT 1000` + `XACK` loop). The " +
       "backlog rows time the consumers alone on 200,000 waiting events (the end-to-end rows share the machine " +
       "with the producer). A profile of that consumer (4 sinks in one process) found, in this order: a `WeakMap` " +

@@ -50,6 +50,33 @@ const parentName = (span: Tracer.NativeSpan) =>
   Option.match(span.parent, { onNone: () => undefined, onSome: (parent) => (parent as Tracer.NativeSpan).name })
 
 describeOnBothLayers("Spans", (it) => {
+  it.effect("an add, a child of the caller's span with the stream and event, when a tracer is installed", () =>
+    Effect.gen(function* () {
+      const { tracer, ended } = recordingTracer()
+      const name = uniqueName("traced")
+      const stream = yield* EventStream.make(name)
+      // With effect's native tracer (no tracer installed) the add makes no span: nothing would receive it.
+      yield* stream.add("untraced", "0")
+      yield* stream.add("created", "1").pipe(Effect.withSpan("test"), Effect.withTracer(tracer))
+      const failed = yield* stream
+        .add("bad\ud800", "2")
+        .pipe(Effect.flip, Effect.withSpan("test"), Effect.withTracer(tracer))
+      expect(failed._tag).toBe("InvalidName")
+
+      const adds = ended("EventStream.add")
+      expect(adds.map((span) => span.attributes.get("event"))).toEqual(["created", "bad\ud800"])
+      for (const add of adds) {
+        expect(parentName(add)).toBe("test")
+        expect(add.attributes.get("stream")).toBe(name)
+      }
+      expect(adds.map((span) => (span.status._tag === "Ended" ? span.status.exit._tag : ""))).toEqual([
+        "Success",
+        "Failure"
+      ])
+      yield* stream.destroy
+    })
+  )
+
   it.effect("a reader's creation and each of its reads, a trace of its own, with the events read", () =>
     Effect.gen(function* () {
       const { tracer, ended } = recordingTracer()

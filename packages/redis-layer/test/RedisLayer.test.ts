@@ -255,8 +255,8 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("RedisLay
             (i) => redis.xadd(key, [["n", String(i)]]),
             { concurrency: "unbounded" }
           )
-        // In each wave the first add is written at once (nothing in flight), the rest go through
-        // ioredis's auto-pipeline; a lone add follows each wave.
+        // In each wave the first add is written at once (nothing in flight), the rest into the
+        // socket corked until the next turn of the event loop; a lone add follows each wave.
         const ids = [
           ...(yield* wave(0)),
           yield* redis.xadd(key, [["n", "50"]]),

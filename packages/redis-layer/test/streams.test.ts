@@ -148,6 +148,63 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("stream c
       })
     )
 
+    it.effect("sends the field names once when every entry has the same fields, with the same result", () =>
+      Effect.gen(function* () {
+        const redis = yield* RedisClient.RedisClient
+        for (const names of [
+          ["n", "p"],
+          ["n", "p", "t"]
+        ]) {
+          const key = uniqueKey("same-fields")
+          yield* redis.xaddAll(key, [names.map((name) => [name, "old"] as const)])
+          const batch = Array.from({ length: 5 }, (_, i) =>
+            names.map((name, j) => [name, j === 1 ? new Uint8Array([i, 255]) : `${name}${i}`] as const)
+          )
+          const ids = yield* redis.xaddAll(key, batch, {
+            trim: { maxLen: 4, approximate: false },
+            expire: { millis: 60_000 }
+          })
+          expect(ids).toHaveLength(5)
+          const entries = yield* redis.xrange(key, "-", "+")
+          // Trimmed to the last 4 once the batch is in: the old entry and the first of the batch are gone.
+          expect(entries.map((entry) => entry.id)).toEqual(ids.slice(1))
+          expect(entries.map((entry) => entry.fields.map(([field, value]) => [field, bytesOf(value)]))).toEqual(
+            batch
+              .slice(1)
+              .map((fields) =>
+                fields.map(([field, value]) => [field, bytesOf(typeof value === "string" ? utf8(value) : value)])
+              )
+          )
+          expect(yield* redis.pttl(key)).toBeGreaterThan(50_000)
+        }
+      })
+    )
+
+    it.effect("a trim Redis refuses fails the batch with nothing stored, whatever the fields", () =>
+      Effect.gen(function* () {
+        const redis = yield* RedisClient.RedisClient
+        const batches: ReadonlyArray<ReadonlyArray<RedisClient.FieldsInput>> = [
+          [[["n", "a"]], [["n", "b"]], [["n", "c"]]],
+          [
+            [
+              ["n", "a"],
+              ["p", "1"]
+            ],
+            [
+              ["n", "b"],
+              ["p", "2"]
+            ]
+          ]
+        ]
+        for (const batch of batches) {
+          const key = uniqueKey("refused-trim")
+          const error = yield* Effect.flip(redis.xaddAll(key, batch, { trim: { maxLen: -1, approximate: false } }))
+          expect(error._tag).toBe("RedisCommandError")
+          expect(yield* redis.exists([key])).toBe(0)
+        }
+      })
+    )
+
     it.effect("sends nothing for an empty batch", () =>
       Effect.gen(function* () {
         const redis = yield* RedisClient.RedisClient

@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { Cause, Effect, Exit, Queue, Schedule, Scope, Semaphore, Stream, Tracer } from "effect"
+import { Cause, Effect, Exit, Queue, Schedule, Scope, Semaphore, Stream } from "effect"
 import type * as Arr from "effect/Array"
 import type * as Pull from "effect/Pull"
 import { InvalidOption } from "../Errors.js"
@@ -19,6 +19,7 @@ import * as AckQueues from "./ackQueue.js"
 import * as Ordering from "./orderedHandling.js"
 import { retryWhileDisconnected } from "./retry.js"
 import { defaultRetry, delayAfter, type RetrySchedule } from "./retrySchedule.js"
+import { isTraced } from "./tracing.js"
 import { validateInteger } from "./validation.js"
 
 /**
@@ -150,7 +151,7 @@ const makeInHand = (scope: Scope.Scope): Effect.Effect<InHand> =>
  * join. Without a captured stack trace: the span is made for every event, and
  * capturing one cost an eighth of a consumer's CPU; it would only point here.
  *
- * Made only when a tracer is installed (see {@link isTraced}).
+ * Made only when a tracer is installed (see internal/tracing.ts).
  */
 const handleSpan = (event: SinkEvent) =>
   Effect.withSpan(
@@ -167,16 +168,6 @@ const handleSpan = (event: SinkEvent) =>
     },
     { captureStackTrace: false }
   )
-
-/**
- * Whether the stage's fiber has a tracing backend. Effect's default tracer
- * (`Tracer.nativeTracer`) keeps spans in memory and exports nothing; a span
- * per event under it cost 2-3 µs, more than a raw consumer spends on the
- * whole event (issue 15), and nobody could see it. So, as effect's own docs
- * suggest for work only a backend observes, the per-event span is skipped
- * then. With `Effect.withTracer` or an OpenTelemetry layer it is made.
- */
-const isTraced: Effect.Effect<boolean> = Effect.map(Effect.tracer, (tracer) => tracer !== Tracer.nativeTracer)
 
 type HandleOne<A, R2> = (carrier: A, handled: Array<A>) => Effect.Effect<void, never, R2>
 

@@ -117,7 +117,12 @@ export const xaddAll = (
 ): ReadonlyArray<string> => {
   if (entries.some((fields) => fields.length === 0)) throw wrongArity("XADD")
   const trim = options?.trim
-  const ids = entries.map((fields) => xadd(store, key, fields, { trim }, now)!)
+  // Only the first entry (which checks the trim) and the last trim, as the Redis layer's script does:
+  // the same result as a trim per entry but for the cap of an approximate trim.
+  const last = entries.length - 1
+  const ids = entries.map(
+    (fields, i) => xadd(store, key, fields, { trim: i === 0 || i === last ? trim : undefined }, now)!
+  )
   if (options?.expire !== undefined) store.keyspace.pexpire(key, options.expire.millis, options.expire.condition, now)
   return ids
 }
