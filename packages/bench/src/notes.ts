@@ -113,25 +113,33 @@ export const notes = (
       "`sink.batches`. `sink.events` + `Stream.groupedWithin` pulls one event at a time through Stream's " +
       "machinery and acks many small groups: it is the slowest way to ack in groups.",
     ...sinkCounts,
-    "6. **Reader fan-out** (target ≥ 1.0× 8 raw `XREAD` loops). Each reader turns every entry into an event: " +
-      "events are now instances whose ASCII names skip `TextDecoder`. Computing `createdAt` only when read brought " +
-      "`toEvent` from ~400–490 ns to ~70 ns, but was taken back: a getter is lost by a spread copy (`{ ...event }`), " +
-      "which must stay a whole `Event`; so `createdAt` (a `DateTime`, ~350 ns) is built with the event again, and a " +
-      "cheaper one is left for later. `reader.events` hands events over one per pull (so that a stopped run leaves the rest buffered); " +
-      "`reader.batches` hands over everything waiting as one array per pull, with the same guarantee (an array is " +
-      "delivered whole or stays). Per delivered event the readers spend ~6 µs of CPU through `events` and ~4.5 µs " +
-      "through `batches` (measured with the lazy `createdAt`; from ~6.6 and ~5.2 µs before). One round trip per read is left " +
-      "that the raw loop does not make: when a read goes on in the millisecond of the reader's cursor (often, " +
-      "when batches of 1000 share a millisecond) the reader checks with an `XRANGE` that the key was not " +
-      "re-created under it (`xrange` ≈ `xread` in the Redis work table). It cannot ride in the `XREAD` itself " +
-      "(reading from the entry before the cursor would make a blocking read return at once with an entry already " +
-      "seen), so it stays a round trip per read that goes on in the cursor's millisecond.",
+    "6. **Reader fan-out** (target ≥ 1.0× 8 raw `XREAD` loops). Each reader turns every entry into an event. " +
+      "Building one now costs ~260–350 ns with the decoding of its reply's fields (from ~800–1,300 ns): " +
+      "`createdAt` is one shared `DateTime` per millisecond (a `DateTime` is an immutable value), field names " +
+      "come from a table, the last event name and topic are remembered, and there is no iterator or " +
+      "intermediate object per entry. `reader.events` takes a waiting event straight from its buffer, and a " +
+      "poll of one stream skips `Effect.forEach` and its map. In a profile of the 8 readers (50,000 events), GC " +
+      "is 19–31 % of the CPU and ioredis's reply decoder 18–24 % (35 % for raw ioredis, which decodes the same " +
+      "replies and does nothing else: ~4 µs an event on a quiet machine, ~1.4 µs of it decoding). effect-pulse " +
+      "spends ~5.3 µs per delivered event: the event objects held in 8 buffers of 1,000 (which each young-" +
+      "generation collection copies), the hand-over (~0.4 µs an event through `events`, ~0.15 µs through " +
+      "`batches`) and building each event (~0.3 µs). Closing the rest would mean not building an object per " +
+      "entry (decoding lazily from the raw reply), which changes what `RedisClient` returns. One round trip per " +
+      "read is also left that the raw loop does not make: when a read goes on in the millisecond of the " +
+      "reader's cursor (22 % of reads in the latency runs) the reader checks with an `XRANGE` that the key was " +
+      "not re-created under it; it cannot ride in the `XREAD` itself (reading from the entry before the cursor " +
+      "would make a blocking read return at once with an entry already seen).",
     "7. **Latency p99** (target ≤ 1.2× raw). The p50s are below a millisecond for every library on a quiet " +
-      "machine; the p99s are young-generation GC pauses (`--trace-gc` shows 15–55 ms scavenges on this VM, in " +
-      "the raw ioredis runs as well) and scheduling. effect-pulse allocates more per event, so more events wait " +
-      "behind a pause. At 10,000 events/s one-at-a-time adds plus delivery nearly saturate one core here, and when " +
-      "other work loads the machine the consumer falls behind and the p99 measures that queue (seconds), in the " +
-      "raw loops too: compare latency rows only from a quiet run.",
+      "machine; a p99 is the longest pauses in the window: young-generation GC takes 15–110 ms on this VM " +
+      "under load, and quick mode's 1,500 samples put p99 at the 15th-worst, so one collection more or less " +
+      "on either side flips the ratio (raw's p99 was 2–9 ms in rounds without one and 10–40 ms with one). The " +
+      "pause count follows the allocation rate, and most of effect-pulse's came from the producer: pairing " +
+      "each producer with each reader (median p99 over 6 rounds, loaded machine) gave raw+raw 26 ms, raw " +
+      "producer with the effect-pulse reader 59 ms, the effect-pulse producer with the raw reader 163 ms. The " +
+      "add's span (now made only under a tracer) and its Effect plumbing were most of that; see item 2. At " +
+      "10,000 events/s one-at-a-time adds plus delivery nearly saturate one core here: when the producer " +
+      "falls behind, the p99 measures its queue (seconds), in the raw loops too. Compare latency rows only " +
+      "from a quiet run; `--full` keeps 10 s of samples per cell.",
     "8. **Memory** is bounded by `bufferSize`: the heap floor after collections does not move, and RSS grows far " +
       "less than the backlog would take (a few bytes per backlog event against the 100-byte payload each held " +
       "event would need); the heap saw-tooths between major collections, and a quick run's 8 s cover about one " +
