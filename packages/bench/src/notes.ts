@@ -99,19 +99,22 @@ export const notes = (
       "OTLP or OpenTelemetry layer it is made as before), a chunk runs on a pool of `concurrency` fibers, entries " +
       "are read in place. Allocation per consumed event fell from 3.2 KB to 2.3 KB, a third of which is ioredis " +
       "decoding the reply and encoding the `XACK`, as in the raw loop. " +
-      "What is left, as shares of a busy consumer's CPU (quiet machine, 200,000-event backlog): the raw loop is " +
-      "ioredis (decoding, " +
-      "65 %), Node's sockets and buffers (26 %) and GC (7 %): it decodes each reply and sends one `XACK`, and " +
-      "nothing else happens per event. `sink.batches` + `ackAll` spends 40 % in ioredis and 21 % in Node, then " +
-      "Effect's runtime (17 %), effect-pulse (18 %: building events, the buffer, the unacked-entry map that lets a " +
-      "destroyed group be recreated without loss) and GC (5 %): it is within about 1.3× of the raw loop's CPU per " +
-      "event, and which is ahead in a round is decided by how reads and acks interleave. `sink.process` runs an " +
-      "effect per event (the handler, its exit, keeping the event claimed while it runs, queueing its ack): " +
-      "ioredis and Node are 42 % of its CPU, GC 13–23 %, Effect's runtime 16–21 %, effect-pulse 17–19 %, so it " +
-      "needs about twice the raw loop's CPU per event: the gap the backlog row shows. The raw loop does none of " +
-      "that work, which a handler per event cannot skip; a consumer that handles events in groups should take " +
-      "`sink.batches`. `sink.events` + `Stream.groupedWithin` pulls one event at a time through Stream's " +
-      "machinery and acks many small groups: it is the slowest way to ack in groups.",
+      "What is left, measured on a quiet machine with the 200,000-event backlog (4 consumers in one process; " +
+      "CPU per event from `process.cpuUsage`, GC threads included): the raw loop spends 4.4–5.9 µs an event, " +
+      "65 % of it in ioredis (decoding), 26 % in Node's sockets and buffers, 7 % in GC: it decodes each reply, " +
+      "sends one `XACK`, and nothing else happens per event. `sink.batches` + `ackAll` spends ~9.4 µs: ioredis " +
+      "38 %, Node 16 %, GC 22 %, Effect's runtime 11 %, effect-pulse 13 % (building events, the buffer, the " +
+      "unacked-entry map that lets a destroyed group be recreated without loss). `sink.process` spends " +
+      "7.5–12.5 µs (an effect per event: the handler, its exit, keeping the event claimed while it runs, " +
+      "queueing its ack; on a loaded machine ioredis and Node were 42 % of its profile, GC 13–23 %, Effect " +
+      "16–21 %, effect-pulse 17–19 %). So the decoding both sides share is about half of effect-pulse's CPU, " +
+      "and the largest part of the rest is GC: events wait in each consumer's buffer (up to `bufferSize`, " +
+      "1,000) and in the stage, so young-generation collections copy and promote them, where the raw loop " +
+      "drops each reply at once. A consumer on one Node thread is CPU-bound here, so the backlog rows read " +
+      "about the inverse of that CPU ratio (0.35–0.45×); in the end-to-end rows the producer and Redis share " +
+      "the machine and `process` and `batches` come within 0.9–1.0× of the raw loop. `sink.events` + " +
+      "`Stream.groupedWithin` pulls one event at a time through Stream's machinery and acks many small " +
+      "groups: it is the slowest way to ack in groups; take `sink.batches`.",
     ...sinkCounts,
     "6. **Reader fan-out** (target ≥ 1.0× 8 raw `XREAD` loops). Each reader turns every entry into an event. " +
       "Building one now costs ~260–350 ns with the decoding of its reply's fields (from ~800–1,300 ns): " +
