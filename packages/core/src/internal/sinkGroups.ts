@@ -74,6 +74,13 @@ export const recreatePosition = (stream: SinkStream): string => {
 }
 
 /**
+ * `XGROUP`'s refusal of a missing key: the key was gone when the command
+ * ran, even if a producer has created it again by the time anyone looks.
+ */
+const refusedForMissingKey = (error: RedisError): boolean =>
+  error._tag === "RedisCommandError" && error.message.includes("requires the key to exist")
+
+/**
  * Runs `effect`; when Redis refuses it and the stream key turns out to be
  * gone (it vanished meanwhile), gives `whenGone` instead. Other failures
  * pass through.
@@ -87,7 +94,10 @@ const unlessGone = <A, B>(
   effect.pipe(
     Effect.catchIf(
       (error) => error._tag === "RedisCommandError",
-      (error) => Effect.flatMap(keyExists(state, stream), (exists) => (exists ? Effect.fail(error) : whenGone))
+      (error) =>
+        refusedForMissingKey(error)
+          ? whenGone
+          : Effect.flatMap(keyExists(state, stream), (exists) => (exists ? Effect.fail(error) : whenGone))
     )
   )
 
