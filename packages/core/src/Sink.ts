@@ -123,11 +123,11 @@ export interface NackOptions {
  *
  * @example
  * ```ts
- * import { Effect, Stream } from "effect"
+ * import { Stream } from "effect"
  * import type { Sink } from "@effect-pulse/core"
  *
- * const ackInBatches = (sink: Sink.Sink) =>
- *   sink.events.pipe(Stream.groupedWithin(100, "50 millis"), Stream.runForEach((events) => sink.ackAll(events)))
+ * // Acks each array of events the sink hands over (one XACK per read).
+ * const ackInBatches = (sink: Sink.Sink) => sink.batches.pipe(Stream.runForEach((events) => sink.ackAll(events)))
  * ```
  *
  * @since 0.1.0
