@@ -74,11 +74,13 @@ export const recreatePosition = (stream: SinkStream): string => {
 }
 
 /**
- * `XGROUP`'s refusal of a missing key: the key was gone when the command
- * ran, even if a producer has created it again by the time anyone looks.
+ * A refusal of a missing key (`XGROUP`'s "requires the key to exist",
+ * `XPENDING`'s "no such key"): the key was gone when the command ran, even
+ * if a producer has created it again by the time anyone looks.
  */
 const refusedForMissingKey = (error: RedisError): boolean =>
-  error._tag === "RedisCommandError" && error.message.includes("requires the key to exist")
+  error._tag === "RedisCommandError" &&
+  (error.message.includes("requires the key to exist") || /no such key/i.test(error.message))
 
 /**
  * Runs `effect`; when Redis refuses it and the stream key turns out to be
