@@ -13,8 +13,11 @@ import { Errors, type RedisClient } from "@effect-pulse/core"
 import { Effect, Exit } from "effect"
 import type { Redis } from "ioredis"
 import { waitUntilReady } from "./connection.js"
+import { DirectConnection } from "./directReads.js"
 import { type Scrub, toRedisError } from "./errors.js"
+import * as Reply from "./replies.js"
 import { type Argument, type Command, command, dispatch } from "./send.js"
+import * as StreamFrames from "./streamFrames.js"
 
 /** What a blocking connection needs from the layer that makes it. */
 export interface BlockingOptions {
@@ -45,9 +48,34 @@ const xreadgroupCommand = command("XREADGROUP")
 
 type Abort = (error: Errors.RedisConnectionError) => void
 
+/**
+ * How a read's reply becomes its result: from ioredis's reply, or from its
+ * bytes once the connection is taken over (see `directReads.ts`).
+ */
+export interface ReadDecoder<A> {
+  readonly reply: (reply: unknown) => A
+  readonly frame: (frame: Buffer, start: number) => A
+}
+
+/** `XREAD` replies. */
+export const streamReads: ReadDecoder<ReadonlyArray<RedisClient.StreamRead>> = {
+  reply: Reply.streamReads,
+  frame: StreamFrames.streamReads
+}
+
+/** `XREADGROUP` replies. */
+export const groupStreamReads: ReadDecoder<
+  ReadonlyArray<RedisClient.StreamRead<RedisClient.StreamEntry | RedisClient.DeletedEntry>>
+> = {
+  reply: Reply.groupStreamReads,
+  frame: StreamFrames.groupStreamReads
+}
+
 /** One blocking connection, reconnected by the next read whenever it was lost or dropped. */
 export class Session {
   private current: Redis | undefined
+  /** `current`'s socket, taken over once it was ready and idle; `undefined` while ioredis reads it. */
+  private direct: DirectConnection | undefined
   private closed = false
   private readonly inFlight = new Set<Abort>()
 
@@ -72,7 +100,10 @@ export class Session {
 
   private drop(client: Redis | undefined): void {
     if (client === undefined) return
-    if (this.current === client) this.current = undefined
+    if (this.current === client) {
+      this.current = undefined
+      this.direct = undefined
+    }
     client.disconnect()
   }
 
@@ -85,18 +116,24 @@ export class Session {
       this.drop(current)
       const client = this.options.duplicate()
       this.current = client
+      this.direct = undefined
       return waitUntilReady(client, {
         timeoutMillis: this.options.connectTimeoutMillis,
         target: this.options.target,
         scrub: this.options.scrub
       }).pipe(
-        Effect.onExit((exit) => (Exit.isFailure(exit) ? Effect.sync(() => this.drop(client)) : Effect.void)),
+        Effect.onExit((exit) =>
+          Effect.sync(() => {
+            if (Exit.isFailure(exit)) this.drop(client)
+            else if (this.current === client) this.direct = DirectConnection.takeOver(client)
+          })
+        ),
         Effect.as(client)
       )
     })
   }
 
-  read<A>(command: Command, args: ReadonlyArray<Argument>, decode: (reply: unknown) => A) {
+  read<A>(command: Command, args: ReadonlyArray<Argument>, decode: ReadDecoder<A>) {
     return Effect.flatMap(this.connected(), (client) =>
       Effect.callback<A, Errors.RedisError>((resume) => {
         let settled = false
@@ -109,14 +146,24 @@ export class Session {
         const abort: Abort = (error) => finish(Effect.fail(error))
         if (this.closed) return abort(this.closedError())
         this.inFlight.add(abort)
-        dispatch(client, command, args, (error, reply) => {
-          if (error) return finish(Effect.fail(toRedisError(command.label, error, this.options.scrub)))
+        const failed = (error: Error) => finish(Effect.fail(toRedisError(command.label, error, this.options.scrub)))
+        const decoded = (decodeReply: () => A) => {
           try {
-            finish(Effect.succeed(decode(reply)))
+            finish(Effect.succeed(decodeReply()))
           } catch (defect) {
             finish(Effect.die(defect))
           }
-        })
+        }
+        const direct = this.direct
+        if (direct !== undefined) {
+          direct.send([command.label, ...args], (error, frame, start) =>
+            error ? failed(error) : decoded(() => decode.frame(frame!, start))
+          )
+        } else {
+          dispatch(client, command, args, (error, reply) =>
+            error ? failed(error) : decoded(() => decode.reply(reply))
+          )
+        }
         return Effect.sync(() => {
           if (settled) return
           settled = true
@@ -171,13 +218,7 @@ export const xreadgroupArgs = (
  * (it fails with `RedisConnectionError`) and every later read fails the same
  * way. Reads are meant to be issued one at a time.
  */
-export const make = (
-  options: BlockingOptions,
-  decodeReads: (reply: unknown) => ReadonlyArray<RedisClient.StreamRead>,
-  decodeGroupReads: (
-    reply: unknown
-  ) => ReadonlyArray<RedisClient.StreamRead<RedisClient.StreamEntry | RedisClient.DeletedEntry>>
-) =>
+export const make = (options: BlockingOptions) =>
   Effect.acquireRelease(
     Effect.sync(() => new Session(options)),
     (session) => Effect.sync(() => session.close())
@@ -185,12 +226,12 @@ export const make = (
     Effect.map(
       (session): RedisClient.BlockingConnection => ({
         xread: (streams, readOptions) =>
-          session.read(xreadCommand, xreadArgs(streams, readOptions.count, readOptions.blockMillis), decodeReads),
+          session.read(xreadCommand, xreadArgs(streams, readOptions.count, readOptions.blockMillis), streamReads),
         xreadgroup: (group, consumer, streams, readOptions) =>
           session.read(
             xreadgroupCommand,
             xreadgroupArgs(group, consumer, streams, readOptions, readOptions.blockMillis),
-            decodeGroupReads
+            groupStreamReads
           )
       })
     )

@@ -63,7 +63,7 @@ const decodeId = (reply: unknown): string | null => (reply === null ? null : (re
 /** The service over `options.client`. */
 export const make = (options: ServiceOptions): RedisClient.Service => ({
   ...makeCommands(options.client, options.scrub),
-  blockingConnection: Blocking.make(options.blocking, Reply.streamReads, Reply.groupStreamReads)
+  blockingConnection: Blocking.make(options.blocking)
 })
 
 /**

@@ -22,11 +22,18 @@
 import { Errors, type RedisClient } from "@effect-pulse/core"
 import { Cause, Deferred, Effect, Exit, Fiber, type Scope } from "effect"
 import { type Cluster, Redis } from "ioredis"
-import { blockingOverrides, Session, xreadArgs, xreadgroupArgs } from "../blocking.js"
+import {
+  blockingOverrides,
+  groupStreamReads,
+  type ReadDecoder,
+  Session,
+  streamReads,
+  xreadArgs,
+  xreadgroupArgs
+} from "../blocking.js"
 import { silenceErrors } from "../connection.js"
 import type { Scrub } from "../errors.js"
 import type { ClientOptions } from "../options.js"
-import * as Reply from "../replies.js"
 import { type Argument, type Command, command } from "../send.js"
 import { fromTopology, isTopologyError } from "./errors.js"
 import { groupBySlot } from "./slots.js"
@@ -138,7 +145,7 @@ class ClusterSessions {
     slot: number,
     cmd: Command,
     args: ReadonlyArray<Argument>,
-    decode: (reply: unknown) => A
+    decode: ReadDecoder<A>
   ): Effect.Effect<A, Errors.RedisError> {
     return Effect.suspend(() => {
       const owner = ownerOf(this.options.cluster, slot)
@@ -253,12 +260,7 @@ export const make = (
             streams,
             (cursors) => options.xread(cursors, { count: readOptions.count }),
             (slot, cursors) =>
-              sessions.read(
-                slot,
-                XREAD,
-                xreadArgs(cursors, readOptions.count, readOptions.blockMillis),
-                Reply.streamReads
-              )
+              sessions.read(slot, XREAD, xreadArgs(cursors, readOptions.count, readOptions.blockMillis), streamReads)
           ),
         xreadgroup: (group, consumer, streams, readOptions) =>
           acrossSlots(
@@ -270,7 +272,7 @@ export const make = (
                 slot,
                 XREADGROUP,
                 xreadgroupArgs(group, consumer, cursors, readOptions, readOptions.blockMillis),
-                Reply.groupStreamReads
+                groupStreamReads
               )
           )
       })
