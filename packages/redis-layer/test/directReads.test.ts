@@ -65,6 +65,17 @@ describe("FrameReader", () => {
     reader.push(Buffer.from("f\r\n$1\r\ng\r\n", "latin1"))
     expect(views.map((view) => view.toString("latin1"))).toEqual(["$3\r\nabc\r\n", "$3\r\ndef\r\n", "$1\r\ng\r\n"])
   })
+
+  it("hands over nothing more of a chunk once its receiver has reset it", () => {
+    const frames: Array<string> = []
+    const reader: FrameReader = new FrameReader((frame, start, end) => {
+      frames.push(frame.toString("latin1", start, end))
+      reader.reset()
+    })
+    reader.push(Buffer.from(":1\r\n:2\r\n", "latin1"))
+    reader.push(Buffer.from(":3\r\n", "latin1"))
+    expect(frames).toEqual([":1\r\n", ":3\r\n"])
+  })
 })
 
 describe("encodeCommand", () => {
