@@ -4,7 +4,8 @@
  * add to the last ack. Each library uses its own batch add (effect-pulse
  * `addAll`, a pipeline of `XADD`, BullMQ `addBulk`); `PersistedQueue` has no
  * batch offer, so it offers with 64 in flight. The backlog variant
- * (`prefilled`) adds everything first and times the consumers alone.
+ * (`prefilled`) adds everything first, the same way for effect-pulse and the
+ * raw loop (pipelines of `XADD`), and times the consumers alone.
  *
  * @since 0.1.0
  */
@@ -40,7 +41,12 @@ const pulse = (job: SinkJob, url: string) => {
           yield* stream.addAll(size === events.length ? events : events.slice(0, size))
         }
       })
-      if (job.prefilled) yield* produce
+      // A backlog is added the way the raw loop's is (same entries, same work in this process), so that
+      // the consumers alone differ: `addAll`'s own garbage would otherwise be collected on their clock.
+      if (job.prefilled) {
+        const admin = yield* ioredisClient(url)
+        yield* Effect.promise(() => addRawInPipelines(admin, stream.key, count, job.batch))
+      }
       // Creating the sinks (group, consumers) is part of the consumer path the clock covers.
       const startedAt = now()
       const sinks = yield* Effect.forEach(Array.from({ length: job.consumers }), () =>
