@@ -9,6 +9,7 @@ import type { Event, SinkEvent } from "../Event.js"
 import { AcknowledgerId, timeOfId } from "../Event.js"
 import type { FieldsInput, StreamEntry } from "../RedisClient.js"
 import type { Acknowledger } from "./acknowledger.js"
+import { unheld } from "./heldEntries.js"
 import { fieldEventName, fieldPayload, fieldTopic } from "./keys.js"
 import { decodeUtf8 } from "./utf8.js"
 
@@ -128,6 +129,7 @@ class DeliveredEvent extends ReadEvent implements SinkEvent {
     this[AcknowledgerId] = acknowledger
     this[DeliveredAt] = deliveredAt
     this[Deliveries] = deliveries
+    unheld(this)
   }
 }
 

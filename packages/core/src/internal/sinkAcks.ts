@@ -17,7 +17,7 @@ import { streamKey } from "./keys.js"
 import { retryWhileDisconnected } from "./retry.js"
 import * as SinkClaims from "./sinkClaims.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
-import { makeSinkStream, settled } from "./sinkState.js"
+import { makeSinkStream } from "./sinkState.js"
 
 export interface SinkAcks<E = never> {
   readonly ack: (event: Event) => Effect.Effect<void, RedisError | E>
@@ -53,30 +53,37 @@ export const make = (
     "event.id": event.id
   })
 
-  const ackIds = (stream: SinkStream, ids: ReadonlyArray<string>) =>
-    state.noAck || ids.length === 0
+  // What was acked is forgotten as held: it is no longer this consumer's to hand back.
+  const ackEvents = (stream: SinkStream, events: ReadonlyArray<Event>) =>
+    state.noAck || events.length === 0
       ? Effect.void
-      : state.redis.xack(stream.key, state.name, ids).pipe(
-          Effect.tap(() => Effect.sync(() => settled(stream, ids))),
-          Effect.andThen(Metric.update(stream.acked, ids.length))
-        )
+      : state.redis
+          .xack(
+            stream.key,
+            state.name,
+            events.map((event) => event.id)
+          )
+          .pipe(
+            Effect.tap(() => Effect.sync(() => stream.held.settle(events))),
+            Effect.andThen(Metric.update(stream.acked, events.length))
+          )
 
   const ack = Effect.fn("Sink.ack")(function* (event: Event) {
     yield* Effect.annotateCurrentSpan(eventAttributes(event))
-    yield* ackIds(streamOf(event), [event.id])
+    yield* ackEvents(streamOf(event), [event])
   })
 
   const ackAll = Effect.fn("Sink.ackAll")(function* (events: Iterable<Event>) {
-    const byStream = new Map<string, { stream: SinkStream; ids: Array<string> }>()
+    const byStream = new Map<string, { stream: SinkStream; events: Array<Event> }>()
     let count = 0
     for (const event of events) {
       count++
       const entry = byStream.get(event.streamName)
-      if (entry === undefined) byStream.set(event.streamName, { stream: streamOf(event), ids: [event.id] })
-      else entry.ids.push(event.id)
+      if (entry === undefined) byStream.set(event.streamName, { stream: streamOf(event), events: [event] })
+      else entry.events.push(event)
     }
     yield* Effect.annotateCurrentSpan({ sink: state.name, consumer: state.consumer, count })
-    yield* Effect.forEach(byStream.values(), ({ stream, ids }) => ackIds(stream, ids), {
+    yield* Effect.forEach(byStream.values(), (entry) => ackEvents(entry.stream, entry.events), {
       concurrency: "unbounded",
       discard: true
     })
@@ -116,7 +123,7 @@ export const make = (
       Effect.flatMap((moved) =>
         moved
           ? Effect.andThen(
-              Effect.sync(() => settled(stream, [event.id])),
+              Effect.sync(() => stream.held.settle([event])),
               Metric.update(stream.deadLettered, 1)
             )
           : Effect.void

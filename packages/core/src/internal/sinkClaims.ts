@@ -19,7 +19,7 @@ import { deliveredAtOf } from "./entries.js"
 import { deadLetterKey } from "./keys.js"
 import { quietWhileGone } from "./sinkGroups.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
-import { deliver, now, settled } from "./sinkState.js"
+import { deliver, now } from "./sinkState.js"
 
 /**
  * Takes over pending entries: those delivered `maxDeliveries` times go to the
@@ -59,7 +59,7 @@ export const claimPending = Effect.fn("Sink.claim", { root: true })(function* (
       state.name,
       dead.map((entry) => ({ id: entry.id, fields: entry.fields, deliveries: deliveries.get(entry.id) ?? 0 }))
     )
-    settled(stream, deadIds)
+    stream.held.settleIds(deadIds)
     yield* Metric.update(stream.deadLettered, dead.length)
     yield* Effect.logWarning(
       `moved ${dead.length} event(s) of ${stream.name} to the dead letters (${deadLetterKey(stream.name)}) after ${limit} deliveries`

@@ -65,12 +65,10 @@ export const joinGroup = Effect.fnUntraced(function* (
  * lost and the duplicates are what was in flight.
  */
 export const recreatePosition = (stream: SinkStream): string => {
-  let position = parseId(stream.lastDeliveredId)
-  for (const id of stream.unacked.keys()) {
-    const before = decrementId(parseId(id))
-    if (before !== undefined && compareIds(before, position) < 0) position = before
-  }
-  return formatId(position)
+  const position = parseId(stream.lastDeliveredId)
+  const oldest = stream.held.oldest()
+  const before = oldest === undefined ? undefined : decrementId(parseId(oldest))
+  return formatId(before !== undefined && compareIds(before, position) < 0 ? before : position)
 }
 
 /**
@@ -143,7 +141,7 @@ const recreateGroup = Effect.fnUntraced(function* (state: SinkState, stream: Sin
 
 /** After joining a re-created key at `0`: what this consumer held belongs to the old key. */
 const rejoinedNewKey = Effect.fnUntraced(function* (state: SinkState, stream: SinkStream, what: string) {
-  stream.unacked.clear()
+  stream.held.clear()
   stream.lastDelivered = undefined
   yield* Effect.logWarning(`stream ${stream.name} of sink ${state.name} ${what}; reading it from its first entry`)
   yield* Metric.update(stream.recreatedAfterKeyLoss, 1)

@@ -14,6 +14,7 @@ import type { StartAt } from "../StartAt.js"
 import type { Matcher } from "../Topic.js"
 import type { Acknowledger } from "./acknowledger.js"
 import { toSinkEvent } from "./entries.js"
+import { HeldEntries } from "./heldEntries.js"
 import { streamKey } from "./keys.js"
 import {
   eventsAcked,
@@ -65,8 +66,8 @@ export interface SinkStream {
   lastDeliveredId: string
   /** That last entry itself, once one was delivered: to tell a key created again from the one it came from. */
   lastDelivered: StreamEntry | undefined
-  /** Entries delivered to this consumer and not acked yet, with the time (Clock millis) of delivery. */
-  readonly unacked: Map<string, number>
+  /** Entries delivered to this consumer and not acked yet. */
+  readonly held: HeldEntries
   /** The key is gone: the poller leaves the stream out and waits for the key; the claim check skips it. */
   missing: boolean
 }
@@ -110,21 +111,14 @@ export const makeSinkStream = (sink: string, name: string, startId: string, ttl:
   }),
   lastDeliveredId: "0-0",
   lastDelivered: undefined,
-  unacked: new Map(),
+  held: new HeldEntries(),
   missing: false
 })
 
 /** Prunes what this consumer remembers holding once others have surely claimed it (a slow handler's events). */
 export const forgetLongHeld = (state: SinkState, time: number): void => {
   const limit = 3 * state.graceMillis + state.checkIntervalMillis
-  for (const stream of state.streams.values()) {
-    for (const [id, deliveredAt] of stream.unacked) if (time - deliveredAt > limit) stream.unacked.delete(id)
-  }
-}
-
-/** Forgets the entries acked (or moved to the dead letters): they are no longer this consumer's to hand back. */
-export const settled = (stream: SinkStream, ids: ReadonlyArray<string>): void => {
-  for (const id of ids) stream.unacked.delete(id)
+  for (const stream of state.streams.values()) stream.held.forgetDeliveredBefore(time - limit)
 }
 
 /**
@@ -149,6 +143,7 @@ export const deliver = Effect.fnUntraced(function* (
   const events: Array<Event> = []
   const rejected: Array<string> = []
   const time = yield* now
+  const delivery = stream.held.newDelivery(time)
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!
     if (entry.fields === null) continue
@@ -156,7 +151,7 @@ export const deliver = Effect.fnUntraced(function* (
     const event = toSinkEvent(stream.name, state.name, entry as StreamEntry, state.acknowledger, time, deliveries)
     if (state.topic.test(event.topic ?? "")) {
       events.push(event)
-      if (!state.noAck) stream.unacked.set(entry.id, time)
+      if (!state.noAck) stream.held.hold(delivery, event)
     } else rejected.push(entry.id)
   }
   if (rejected.length > 0 && !state.noAck) {
