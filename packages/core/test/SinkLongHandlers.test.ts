@@ -54,6 +54,39 @@ describe("Long-running handlers (InMemoryRedis, TestClock)", () => {
     }).pipe(Effect.provide(InMemoryRedis.layer))
   )
 
+  it.effect("an event held long stays claimed while thousands of others are handled and let go around it", () =>
+    Effect.gen(function* () {
+      const stream = yield* EventStream.make("long-among-many", { maxLen: 10_000 })
+      const sink = yield* stream.sink("billing", { start: StartAt.oldest, ackGracePeriod: grace })
+      const slowId = yield* stream.add("slow", "")
+      yield* stream.addAll(Array.from({ length: 5000 }, () => ({ name: "quick", payload: "" })))
+      const release = yield* Deferred.make<void>()
+      const handled: Array<string> = []
+      const handler = (event: Event.Event) =>
+        Effect.andThen(
+          event.eventName === "slow" ? Deferred.await(release) : Effect.void,
+          Effect.sync(() => handled.push(event.id))
+        )
+      yield* Effect.forkScoped(sink.process(handler, { concurrency: 16 }))
+      // Every quick event is handled (and let go) while the slow one is still in hand; the sink's loops run on
+      // the TestClock, which moves on in small steps meanwhile.
+      while (handled.length < 5000) yield* Effect.andThen(TestClock.adjust("10 millis"), Effect.yieldNow)
+      expect(handled).not.toContain(slowId)
+      const other = yield* stream.sink("billing", { start: StartAt.oldest, ackGracePeriod: grace })
+      const otherGot = yield* Queue.unbounded<string>()
+      yield* Effect.forkScoped(other.events.pipe(Stream.runForEach((event) => Queue.offer(otherGot, event.id))))
+      yield* advance(10_000)
+      expect(yield* Queue.size(otherGot)).toBe(0)
+      const pending = yield* pendingOf(stream, "billing")
+      expect(pending.map((entry) => entry.id)).toEqual([slowId])
+      expect(pending[0]!.idleMillis).toBeLessThan(2000)
+      yield* Deferred.succeed(release, undefined)
+      yield* advance(100)
+      expect(handled.at(-1)).toBe(slowId)
+      expect(yield* pendingOf(stream, "billing")).toEqual([])
+    }).pipe(Effect.provide(InMemoryRedis.layer))
+  )
+
   it.effect("a consumer that goes away stops refreshing: the event comes to another after the grace period", () =>
     Effect.gen(function* () {
       const stream = yield* EventStream.make("long-dies")

@@ -51,6 +51,8 @@ export const validateBatching = Effect.fnUntraced(function* (
 export const unbatched: ValidBatching = { size: Number.MAX_SAFE_INTEGER, withinMillis: undefined }
 
 export interface AckQueue {
+  /** Queues an event for acknowledgement through the sink that delivered it, at once (the queue is unbounded). */
+  readonly offerUnsafe: (event: SinkEvent) => void
   /** Queues events for acknowledgement through the sinks that delivered them. */
   readonly offerAll: (events: ReadonlyArray<SinkEvent>) => Effect.Effect<void>
 }
@@ -134,5 +136,10 @@ export const make = (scope: Scope.Scope, batching: ValidBatching): Effect.Effect
           )
         : Effect.andThen(Queue.end(queue), Fiber.join(sender))
     )
-    return { offerAll: (events) => Effect.asVoid(Queue.offerAll(queue, events)) }
+    return {
+      offerUnsafe: (event) => {
+        Queue.offerUnsafe(queue, event)
+      },
+      offerAll: (events) => Effect.asVoid(Queue.offerAll(queue, events))
+    }
   })

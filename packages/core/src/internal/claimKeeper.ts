@@ -21,15 +21,14 @@
 import { Effect } from "effect"
 import type { RedisError } from "../Errors.js"
 import type { Event } from "../Event.js"
-import { deliveredAtOf, markDeliveredAt } from "./entries.js"
+import { deliveredAtOf, InHand, markDeliveredAt } from "./entries.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
 import { now } from "./sinkState.js"
 
 export interface ClaimKeeper {
   /**
    * Takes an event in hand until as many `release`s: synchronous, for the
-   * `handle` stage, which holds each event from its pull until it is settled
-   * at a cost of two map operations.
+   * `handle` stage, which holds each event from its pull until it is settled.
    */
   readonly hold: (event: Event) => void
   readonly release: (event: Event) => void
@@ -41,10 +40,38 @@ export interface ClaimKeeper {
   readonly refreshDue: Effect.Effect<void, RedisError>
 }
 
+/** The keeper's record of an event in hand: shared by the event and its spread copies (the same entry). */
+interface Holding {
+  holders: number
+  /** Whether it is in `listed` (which may also hold records no longer in hand, until compacted). */
+  listed: boolean
+  readonly event: Event
+}
+
+type Marked = { [InHand]?: Holding | undefined }
+
 export const make = (state: SinkState, streamOf: (event: Event) => SinkStream): ClaimKeeper => {
-  // Events in hand, with how many holders each has (a handler and a user's `keepClaimed` may overlap).
-  // The stream is looked up only when an event is due for a refresh: holding is on every event's path.
-  const held = new Map<Event, number>()
+  // Events in hand are counted on a record marked on the event (a handler and a user's `keepClaimed` may
+  // overlap): a few field writes on every event's path, where a Map keyed by event cost two hash-table
+  // updates (issue 15). The records of events taken in hand since the last compaction are listed for the
+  // refresh; the list is compacted when it is mostly records let go, so it stays within twice the events
+  // in hand (and never keeps handled events alive for long).
+  let listed: Array<Holding> = []
+  let inHand = 0
+
+  const compact = () => {
+    const kept: Array<Holding> = []
+    for (const holding of listed) {
+      if (holding.holders > 0) kept.push(holding)
+      else holding.listed = false
+    }
+    listed = kept
+  }
+
+  const letGoOf = (holding: Holding) => {
+    holding.holders = 0
+    inHand--
+  }
 
   const extend = Effect.fnUntraced(function* (stream: SinkStream, event: Event) {
     if (state.noAck) return true
@@ -52,7 +79,8 @@ export const make = (state: SinkState, streamOf: (event: Event) => SinkStream): 
     const ownedSince = Math.max(0, before - (deliveredAtOf(event) ?? before))
     const moved = yield* state.redis.xclaimJustId(stream.key, state.name, state.consumer, ownedSince, [event.id])
     if (moved.length === 0) {
-      held.delete(event)
+      const holding = (event as Marked)[InHand]
+      if (holding !== undefined && holding.holders > 0) letGoOf(holding)
       yield* Effect.logWarning(
         `event ${event.id} of ${stream.name} was taken by another consumer while this one held it (acked, or idle past the grace period)`
       )
@@ -65,14 +93,25 @@ export const make = (state: SinkState, streamOf: (event: Event) => SinkStream): 
 
   const hold = (event: Event): void => {
     if (state.noAck) return
-    held.set(event, (held.get(event) ?? 0) + 1)
+    const marked = event as Marked
+    let holding = marked[InHand]
+    if (holding === undefined) {
+      holding = { holders: 0, listed: false, event }
+      marked[InHand] = holding
+    }
+    if (holding.holders++ > 0) return
+    inHand++
+    if (!holding.listed) {
+      holding.listed = true
+      listed.push(holding)
+      if (listed.length > 2 * inHand + 1024) compact()
+    }
   }
 
   const release = (event: Event): void => {
-    const holders = held.get(event)
-    if (holders === undefined) return
-    if (holders <= 1) held.delete(event)
-    else held.set(event, holders - 1)
+    const holding = (event as Marked)[InHand]
+    if (holding === undefined || holding.holders === 0) return
+    if (--holding.holders === 0) inHand--
   }
 
   const holding =
@@ -88,9 +127,10 @@ export const make = (state: SinkState, streamOf: (event: Event) => SinkStream): 
 
   const refreshDue = Effect.gen(function* () {
     const time = yield* now
-    const due = Array.from(held.keys()).filter(
-      (event) => time - (deliveredAtOf(event) ?? time) >= state.checkIntervalMillis
-    )
+    compact()
+    const due = listed
+      .filter((holding) => time - (deliveredAtOf(holding.event) ?? time) >= state.checkIntervalMillis)
+      .map((holding) => holding.event)
     yield* Effect.forEach(due, (event) => extend(streamOf(event), event), {
       concurrency: "unbounded",
       discard: true

@@ -110,12 +110,22 @@ const DeliveredAt: unique symbol = Symbol("@effect-pulse/core/DeliveredAt")
 /** How many times the group delivered the event, this delivery included (for retry schedules). */
 const Deliveries: unique symbol = Symbol("@effect-pulse/core/Deliveries")
 
+/**
+ * The claim keeper's record of an event in hand (see `claimKeeper.ts`), and
+ * the `handle` stage holding it (see `sinkStages.ts`): marks on the event, so
+ * that taking it in hand costs no hash-table update.
+ */
+export const InHand: unique symbol = Symbol("@effect-pulse/core/InHand")
+export const TakenBy: unique symbol = Symbol("@effect-pulse/core/TakenBy")
+
 /** A sink's event: the acknowledger and delivery marks are own fields, so a spread copy keeps them. */
 class DeliveredEvent extends ReadEvent implements SinkEvent {
   declare readonly sinkName: string
   readonly [AcknowledgerId]: Acknowledger;
   [DeliveredAt]: number
-  readonly [Deliveries]: number
+  readonly [Deliveries]: number;
+  [InHand]: unknown;
+  [TakenBy]: unknown
 
   constructor(
     entry: StreamEntry,
@@ -130,6 +140,8 @@ class DeliveredEvent extends ReadEvent implements SinkEvent {
     this[DeliveredAt] = deliveredAt
     this[Deliveries] = deliveries
     unheld(this)
+    this[InHand] = undefined
+    this[TakenBy] = undefined
   }
 }
 

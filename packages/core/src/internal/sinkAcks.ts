@@ -17,7 +17,7 @@ import { streamKey } from "./keys.js"
 import { retryWhileDisconnected } from "./retry.js"
 import * as SinkClaims from "./sinkClaims.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
-import { makeSinkStream } from "./sinkState.js"
+import { makeSinkStream, now } from "./sinkState.js"
 
 export interface SinkAcks<E = never> {
   readonly ack: (event: Event) => Effect.Effect<void, RedisError | E>
@@ -93,7 +93,13 @@ export const make = (
     const delay = yield* SinkClaims.nack(state, stream, event, delayMillis)
     // A delayed retry: the claim that hands it back runs when the delay is over. Should this consumer be
     // gone by then, the claim check of another takes the event, which is claimable from then on anyway.
-    if (delay !== undefined) yield* fork(Effect.delay(Queue.offer(state.handedBack, stream), delay))
+    // The delay counts from now, not from when the forked fiber first runs.
+    if (delay !== undefined) {
+      const due = (yield* now) + delay
+      yield* fork(
+        Effect.flatMap(now, (time) => Effect.delay(Queue.offer(state.handedBack, stream), Math.max(0, due - time)))
+      )
+    }
   })
 
   const nack = Effect.fn("Sink.nack")(function* (event: Event, delayMillis?: number) {

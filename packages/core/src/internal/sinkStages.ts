@@ -4,8 +4,8 @@
  * reaches it). Both queue their acks on an `AckQueue`, so that a batch of
  * handled events costs one `XACK` per stream.
  *
- * `handle` with `concurrency` 1 handles each pulled chunk in order, in the
- * pulling fiber. With more, see {@link pooled}.
+ * `handle` runs `concurrency` workers over the pulled events: see
+ * {@link inWorkers}.
  *
  * @internal
  */
@@ -16,6 +16,7 @@ import { InvalidOption } from "../Errors.js"
 import { AcknowledgerId, type Carrier, eventOf, type SinkEvent } from "../Event.js"
 import type { AckBatching, AckQueue } from "./ackQueue.js"
 import * as AckQueues from "./ackQueue.js"
+import { TakenBy } from "./entries.js"
 import * as Ordering from "./orderedHandling.js"
 import { retryWhileDisconnected } from "./retry.js"
 import { defaultRetry, delayAfter, type RetrySchedule } from "./retrySchedule.js"
@@ -71,8 +72,8 @@ const validateRetry = (retry: RetrySchedule | undefined): Effect.Effect<RetrySch
 type Upstream<A, E> = Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>
 
 /**
- * Runs the handler on one carrier: on success it joins `handled` (its ack is
- * queued with the chunk's); on failure its event is handed back.
+ * Runs the handler on one carrier: on success `handled` gets it (its ack is
+ * queued and it goes downstream); on failure its event is handed back.
  */
 const handleOne =
   <A extends Carrier<SinkEvent>, X, E2, R2>(
@@ -80,9 +81,10 @@ const handleOne =
     onFailure: (event: SinkEvent, cause: Cause.Cause<unknown>) => Effect.Effect<void>,
     ordering: Ordering.Ordering<A> | undefined,
     inHand: InHand,
-    traced: boolean
+    traced: boolean,
+    handled: (carrier: A) => Effect.Effect<void>
   ) =>
-  (carrier: A, handled: Array<A>): Effect.Effect<void, never, R2> => {
+  (carrier: A): Effect.Effect<void, never, R2> => {
     const event = eventOf(carrier)
     // This runs when the event's turn to be handled came (a worker took it), so the handler is called now,
     // unless the event waits for its key's turn. A handler throwing instead of failing is handed back like one
@@ -92,9 +94,7 @@ const handleOne =
     const ordered = ordering === undefined ? spanned : ordering.inTurn(carrier, spanned)
     return Effect.flatMap(Effect.exit(ordered), (exit) => {
       inHand.letGo(event)
-      if (Exit.isFailure(exit)) return onFailure(event, exit.cause)
-      handled.push(carrier)
-      return Effect.void
+      return Exit.isFailure(exit) ? onFailure(event, exit.cause) : handled(carrier)
     })
   }
 
@@ -114,34 +114,63 @@ const callHandler = <A, X, E2, R2>(
  * The events a `handle` stage has in hand, from their pull until their
  * handler is done: the sink keeps them claimed meanwhile (long handlers, and
  * events waiting for a slot or for their key's turn), so that no other
- * consumer gets them. Two map operations an event; whatever is still in
- * hand when the stage ends (interrupted) is let go then.
+ * consumer gets them. Whatever is still in hand when the stage ends
+ * (interrupted) is let go then.
+ *
+ * Each event is marked with the chunk it came in, and a chunk is forgotten
+ * once all its events are let go: a few field writes an event, where a set
+ * of the events cost two hash-table updates (issue 15).
  */
 interface InHand {
   readonly take: (chunk: ReadonlyArray<Carrier<SinkEvent>>) => void
   readonly letGo: (event: SinkEvent) => void
 }
 
+/** A chunk taken in hand by a stage: how many of its events are still in hand. */
+interface TakenChunk {
+  readonly stage: object
+  readonly events: Array<SinkEvent>
+  inHand: number
+}
+
+type Marked = { [TakenBy]?: TakenChunk | undefined }
+
 const makeInHand = (scope: Scope.Scope): Effect.Effect<InHand> =>
   Effect.gen(function* () {
-    const mine = new Set<SinkEvent>()
+    const stage = {}
+    const chunks = new Set<TakenChunk>()
+    // An event is this stage's while it is marked with one of this stage's chunks.
+    const takenHere = (event: SinkEvent): TakenChunk | undefined => {
+      const chunk = (event as Marked)[TakenBy]
+      return chunk !== undefined && chunk.stage === stage ? chunk : undefined
+    }
     const letGo = (event: SinkEvent) => {
-      if (mine.delete(event)) event[AcknowledgerId].release(event)
+      const chunk = takenHere(event)
+      if (chunk === undefined) return
+      ;(event as Marked)[TakenBy] = undefined
+      event[AcknowledgerId].release(event)
+      if (--chunk.inHand === 0) chunks.delete(chunk)
     }
     yield* Scope.addFinalizer(
       scope,
       Effect.sync(() => {
-        for (const event of mine) event[AcknowledgerId].release(event)
-        mine.clear()
+        for (const chunk of chunks) {
+          for (const event of chunk.events) if ((event as Marked)[TakenBy] === chunk) letGo(event)
+        }
+        chunks.clear()
       })
     )
-    const take = (chunk: ReadonlyArray<Carrier<SinkEvent>>) => {
-      for (const carrier of chunk) {
+    const take = (carriers: ReadonlyArray<Carrier<SinkEvent>>) => {
+      const chunk: TakenChunk = { stage, events: [], inHand: 0 }
+      for (const carrier of carriers) {
         const event = eventOf(carrier)
-        if (mine.has(event)) continue
-        mine.add(event)
+        if (takenHere(event) !== undefined) continue
+        ;(event as Marked)[TakenBy] = chunk
+        chunk.events.push(event)
+        chunk.inHand++
         event[AcknowledgerId].hold(event)
       }
+      if (chunk.inHand > 0) chunks.add(chunk)
     }
     return { take, letGo }
   })
@@ -169,85 +198,56 @@ const handleSpan = (event: SinkEvent) =>
     { captureStackTrace: false }
   )
 
-type HandleOne<A, R2> = (carrier: A, handled: Array<A>) => Effect.Effect<void, never, R2>
-
-/** Queues the acks of what a chunk's handlers succeeded on; true when there is any. */
-const ackHandled = <A extends Carrier<SinkEvent>>(acks: AckQueue, handled: Array<A>) =>
-  handled.length === 0 ? Effect.succeed(false) : Effect.as(acks.offerAll(handled.map(eventOf)), true)
-
-/** One chunk at a time: what succeeded goes on downstream, its acks queued. */
-const inOrder = <A extends Carrier<SinkEvent>, E, R2>(
-  pull: Upstream<A, E>,
-  handle: HandleOne<A, R2>,
-  acks: AckQueue
-): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void, R2> => {
-  const next: Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void, R2> = Effect.flatMap(pull, (chunk) => {
-    const handled: Array<A> = []
-    return Effect.forEach(chunk, (carrier) => handle(carrier, handled), { discard: true }).pipe(
-      Effect.andThen(Effect.suspend(() => ackHandled(acks, handled))),
-      Effect.flatMap((any) => (any ? Effect.succeed(handled as unknown as Arr.NonEmptyReadonlyArray<A>) : next))
-    )
-  })
-  return next
-}
-
 /**
- * Runs `f` on every item with `width` fibers, each taking the next item
- * when done with its last: items start in order, at most `width` at once.
- * `Effect.forEach` with `concurrency` does the same with a fiber per item,
- * which was a tenth of what a `process` consumer allocated (issue 15).
+ * `concurrency` workers share the pulled chunks: each takes the next event
+ * when done with its last, so events start in stream order, at most
+ * `concurrency` at once, and a slow event holds up its worker only. The
+ * next chunk is pulled by the first worker to find the current one taken.
+ * What succeeded goes downstream through a queue, and its ack is queued at
+ * once: an event handled early in a chunk is not left unacked (and
+ * unclaimed) while a slow one of the same chunk runs.
  */
-const inWorkers = <A, R>(
-  items: ReadonlyArray<A>,
-  width: number,
-  f: (item: A) => Effect.Effect<void, never, R>
-): Effect.Effect<void, never, R> =>
-  Effect.suspend(() => {
-    let next = 0
-    const worker = Effect.whileLoop({
-      while: () => next < items.length,
-      body: () => f(items[next++]!),
-      step: () => {}
-    })
-    return width <= 1
-      ? worker
-      : Effect.forEach(Array.from({ length: width }), () => worker, { concurrency: width, discard: true })
-  })
-
-/**
- * Up to `concurrency` events in flight across chunks: each pulled chunk is
- * handled by a fiber of its own, `Effect.forEach` over its events, holding
- * as many permits as it runs events at once; the next chunk is pulled as
- * soon as a permit is free. Large chunks (`process`) cost one fiber each,
- * and small ones (a sink's `events`, one event per pull) still fill the
- * pool. What succeeded goes downstream through a queue, a chunk at a time.
- */
-const pooled = <A extends Carrier<SinkEvent>, E, R2>(
+const inWorkers = <A extends Carrier<SinkEvent>, E, R2>(
   pull: Upstream<A, E>,
-  handle: HandleOne<A, R2>,
+  handleWith: (handled: (carrier: A) => Effect.Effect<void>) => (carrier: A) => Effect.Effect<void, never, R2>,
   acks: AckQueue,
   concurrency: number,
   scope: Scope.Scope
 ): Effect.Effect<Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>, never, R2> =>
   Effect.gen(function* () {
     const output = yield* Queue.bounded<A, E | Cause.Done>(Math.max(1024, concurrency))
-    const permits = Semaphore.makeUnsafe(concurrency)
-    const runChunk = (chunk: Arr.NonEmptyReadonlyArray<A>) => {
-      const width = Math.min(chunk.length, concurrency)
-      const handled: Array<A> = []
-      return inWorkers(chunk, width, (carrier) => handle(carrier, handled)).pipe(
-        Effect.andThen(Effect.suspend(() => ackHandled(acks, handled))),
-        Effect.flatMap((any) => (any ? Queue.offerAll(output, handled) : Effect.void)),
-        Effect.ensuring(permits.release(width)),
-        Effect.forkIn(scope, { startImmediately: true }),
-        (fork) => Effect.andThen(permits.take(width), fork)
+    // Offered without an effect of their own while the output has room (nearly always): two per event.
+    const handle = handleWith((carrier) => {
+      acks.offerUnsafe(eventOf(carrier))
+      return Queue.offerUnsafe(output, carrier) ? Effect.void : Effect.asVoid(Queue.offer(output, carrier))
+    })
+    let chunk: ReadonlyArray<A> = []
+    let next = 0
+    // How the upstream ended (`Done`) or failed, once it did: the workers stop, then the output ends the same way.
+    let ended: Cause.Cause<E | Cause.Done> | undefined
+    const pulling = Semaphore.makeUnsafe(1)
+    const pullMore = pulling.withPermits(1)(
+      Effect.suspend(() =>
+        next < chunk.length || ended !== undefined
+          ? Effect.void
+          : Effect.matchCause(pull, {
+              onSuccess: (pulled) => {
+                chunk = pulled
+                next = 0
+              },
+              onFailure: (cause) => {
+                ended = cause
+              }
+            })
       )
-    }
-    // Once the upstream ended, the chunks in flight finish (all permits back), then the output ends the same way.
-    yield* Effect.forever(Effect.flatMap(pull, runChunk)).pipe(
-      Effect.catchCause((cause) =>
-        Effect.andThen(permits.take(concurrency), Queue.failCause(output, cause as Cause.Cause<E | Cause.Done>))
-      ),
+    )
+    const worker: Effect.Effect<void, never, R2> = Effect.suspend(() => {
+      if (next < chunk.length) return Effect.andThen(handle(chunk[next++]!), worker)
+      if (ended !== undefined) return Effect.void
+      return Effect.andThen(pullMore, worker)
+    })
+    yield* Effect.forEach(Array.from({ length: concurrency }), () => worker, { concurrency, discard: true }).pipe(
+      Effect.andThen(Effect.suspend(() => Queue.failCause(output, ended!))),
       Effect.forkIn(scope)
     )
     return Queue.takeAll(output)
@@ -276,8 +276,10 @@ export const handle = <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
           ordering?.takeTurns(chunk)
         })
       )
-      const one = handleOne(handler, onHandlerFailure(retry), ordering, inHand, yield* isTraced)
-      return concurrency === 1 ? inOrder(pulled, one, acks) : yield* pooled(pulled, one, acks, concurrency, scope)
+      const traced = yield* isTraced
+      const handleWith = (handled: (carrier: A) => Effect.Effect<void>) =>
+        handleOne(handler, onHandlerFailure(retry), ordering, inHand, traced, handled)
+      return yield* inWorkers(pulled, handleWith, acks, concurrency, scope)
     })
   )
 
