@@ -148,7 +148,7 @@ export class Session {
         }
         const direct = this.direct
         if (direct !== undefined) {
-          direct.send([command.label, ...args], (error, frame, start, end) =>
+          direct.send(command.label, args, (error, frame, start, end) =>
             error ? failed(error) : decoded(() => decode.frame(frame!, start, end))
           )
         } else {
