@@ -219,6 +219,27 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("direct b
         Array.from({ length: 64 }, (_, i) => `$${String(i).length + 1}\r\ne${i}\r\n`)
       )
       expect(writes).toBe(2)
+
+      // Always some in flight, never none: the callbacks answered are let go all the same.
+      let sent = 0
+      let answered = 0
+      let longest = 0
+      const queued = () => (direct as unknown as { waiting: Array<unknown> }).waiting.length
+      yield* Effect.callback<void>((resume) => {
+        const next = () => {
+          if (sent === 5000) return
+          sent++
+          direct.send("PING", [], () => {
+            answered++
+            longest = Math.max(longest, queued())
+            if (answered === 5000) resume(Effect.void)
+            else next()
+          })
+        }
+        for (let i = 0; i < 8; i++) next()
+      })
+      // Up to `compactAfter` answered ones wait to be dropped with the next compaction, no more.
+      expect(longest).toBeLessThanOrEqual(1024 + 8)
     })
   )
 

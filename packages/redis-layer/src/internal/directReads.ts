@@ -66,6 +66,13 @@ const canTakeOver = (client: Redis): boolean => {
 const scheduleFlush = queueMicrotask
 
 /**
+ * How many replies may be taken off the front of the waiting callbacks before
+ * the ones left move to a new array: a connection that always has commands
+ * in flight never empties it, and must not keep every callback it ever had.
+ */
+const compactAfter = 1024
+
+/**
  * A taken-over connection: commands go out in order, replies come back to
  * their callbacks in the same order.
  *
@@ -78,8 +85,8 @@ const scheduleFlush = queueMicrotask
  * earlier reply: a command goes out in the task it was sent in.
  */
 export class DirectConnection {
-  /** The callbacks of the commands written or gathered, oldest first from `head`. */
-  private waiting: Array<OnReply> = []
+  /** The callbacks of the commands written or gathered, oldest first from `head` (those before it are answered). */
+  private waiting: Array<OnReply | undefined> = []
   private head = 0
   /** Commands encoded but not written yet, in the order they were sent. */
   private readonly gathered: CommandBuffer
@@ -156,10 +163,15 @@ export class DirectConnection {
   }
 
   private reply(frame: Buffer, start: number, end: number): void {
-    if (this.head === this.waiting.length) return
-    const onReply = this.waiting[this.head++]!
-    if (this.head === this.waiting.length) {
-      this.waiting.length = 0
+    const waiting = this.waiting
+    if (this.head === waiting.length) return
+    const onReply = waiting[this.head]!
+    waiting[this.head++] = undefined
+    if (this.head === waiting.length) {
+      waiting.length = 0
+      this.head = 0
+    } else if (this.head >= compactAfter) {
+      this.waiting = waiting.slice(this.head)
       this.head = 0
     }
     if (frame[start] === MINUS) onReply(new ReplyError(frame.toString("utf8", start + 1, end - 2)), undefined, 0, 0)
@@ -174,6 +186,6 @@ export class DirectConnection {
     this.waiting = []
     this.head = 0
     const error = closed()
-    for (const onReply of waiting) onReply(error, undefined, 0, 0)
+    for (const onReply of waiting) onReply!(error, undefined, 0, 0)
   }
 }
