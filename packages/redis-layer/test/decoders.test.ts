@@ -6,38 +6,19 @@
 import { expect, layer } from "@effect/vitest"
 import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect } from "effect"
-import { Redis } from "ioredis"
 import { blockingOverrides } from "../src/internal/blocking.js"
 import * as Decoders from "../src/internal/decoders.js"
 import * as FastLane from "../src/internal/fastLane.js"
-import { reconnectDelay } from "../src/internal/options.js"
 import { type Argument, command } from "../src/internal/send.js"
 import { overClient, request, type Transport } from "../src/internal/transport.js"
+import { identity, ioredisClient } from "./fastLaneHelpers.js"
 import { eventually, uniqueKey } from "./helpers.js"
-
-const identity = (text: string) => text
 
 layer(RedisTestServer.layerOwned, { excludeTestServices: true })("decoders on a real Redis", (it) => {
   it.effect("decode replies' bytes as ioredis's replies: IDs, nil, integers, flags, ID arrays, script replies", () =>
     Effect.gen(function* () {
       const server = yield* RedisTestServer.RedisTestServer
-      const shared = yield* Effect.acquireRelease(
-        Effect.promise(async () => {
-          const client = new Redis({
-            host: server.host,
-            port: server.port,
-            protocol: 2,
-            enableOfflineQueue: false,
-            maxRetriesPerRequest: 0,
-            retryStrategy: reconnectDelay,
-            lazyConnect: true
-          })
-          client.on("error", () => {})
-          await client.connect()
-          return client
-        }),
-        (client) => Effect.sync(() => client.disconnect())
-      )
+      const shared = yield* ioredisClient()
       const lane = yield* FastLane.make({
         shared,
         duplicate: () => shared.duplicate(blockingOverrides),
