@@ -38,6 +38,7 @@ import { makeCluster } from "./internal/cluster/layer.js"
 import type * as internalClusterOptions from "./internal/cluster/options.js"
 import { openClient, silenceErrors } from "./internal/connection.js"
 import { makeScrub } from "./internal/errors.js"
+import * as FastLane from "./internal/fastLane.js"
 import * as internalOptions from "./internal/options.js"
 import * as Service from "./internal/service.js"
 
@@ -122,6 +123,10 @@ export type TlsOptions = internalOptions.TlsOptions
  * The connection uses RESP2, auto-pipelining (commands issued in the same
  * tick share one write), no offline queue and no replay of commands after a
  * reconnect, and reconnects in the background after 50 ms, doubling up to 2 s.
+ * Adds and acks (`XADD`, `XACK`, the add scripts) go on a second connection,
+ * opened on the first of them, that effect-pulse writes and reads itself
+ * (unless the `ioredis` options turn the offline queue on or set a
+ * `commandTimeout`): they fail and recover as commands on the first one do.
  *
  * @example
  * ```ts
@@ -149,15 +154,26 @@ export const layer = (
         target: settings.target,
         scrub: settings.scrub
       })
+      const duplicate = () => silenceErrors(client.duplicate(blockingOverrides))
+      const hot = FastLane.applies(settings.ioredis)
+        ? yield* FastLane.make({
+            shared: client,
+            duplicate,
+            timeoutMillis: settings.connectTimeoutMillis,
+            target: settings.target,
+            scrub: settings.scrub
+          })
+        : undefined
       return Service.make({
         client,
         scrub: settings.scrub,
         blocking: {
-          duplicate: () => silenceErrors(client.duplicate(blockingOverrides)),
+          duplicate,
           connectTimeoutMillis: settings.connectTimeoutMillis,
           target: settings.target,
           scrub: settings.scrub
-        }
+        },
+        hot
       })
     })
   )
@@ -275,7 +291,8 @@ export const layerConfig = (
 
 /**
  * A `RedisClient` over an ioredis client you own: the layer neither connects
- * nor closes it, and uses it with the settings you gave it (for commands to
+ * nor closes it, and sends every command but the blocking reads through it
+ * (no second connection for adds, unlike `layer`), with the settings you gave it (for commands to
  * fail promptly while the connection is down, create it with
  * `enableOfflineQueue: false` and `maxRetriesPerRequest: 0`; under a
  * least-privilege ACL, with `enableReadyCheck: false`, or ioredis's ready

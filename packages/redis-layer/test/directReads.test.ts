@@ -10,8 +10,9 @@ import { RedisTestServer } from "@effect-pulse/redis-layer/testing"
 import { Effect } from "effect"
 import { Redis } from "ioredis"
 import { blockingOverrides } from "../src/internal/blocking.js"
+import { CommandBuffer } from "../src/internal/commandBuffer.js"
 import { DirectConnection } from "../src/internal/directReads.js"
-import { encodeCommand, FrameReader } from "../src/internal/frames.js"
+import { FrameReader } from "../src/internal/frames.js"
 import { uniqueKey, utf8 } from "./helpers.js"
 
 /** Replies of every RESP2 type, bulk strings holding CR LF and digits among them. */
@@ -78,12 +79,42 @@ describe("FrameReader", () => {
   })
 })
 
-describe("encodeCommand", () => {
+describe("CommandBuffer", () => {
   it("writes strings as UTF-8, numbers in decimal and bytes as they are", () => {
-    const encoded = encodeCommand(["XREAD", "COUNT", 10, "clé", Buffer.from([0, 13, 10])])
-    expect(Buffer.from(encoded).toString("latin1")).toBe(
+    const buffer = new CommandBuffer()
+    buffer.append("XREAD", ["COUNT", 10, "clé", Buffer.from([0, 13, 10])])
+    expect(buffer.take().toString("latin1")).toBe(
       `*5\r\n$5\r\nXREAD\r\n$5\r\nCOUNT\r\n$2\r\n10\r\n$4\r\n${Buffer.from("clé").toString("latin1")}\r\n$3\r\n\x00\r\n\r\n`
     )
+    expect(buffer.isEmpty).toBe(true)
+  })
+
+  it("takes every command appended since the last take as one piece, and never rewrites bytes taken", () => {
+    const buffer = new CommandBuffer()
+    const expected: Array<string> = []
+    const taken: Array<{ view: Buffer; text: string }> = []
+    const big = Buffer.alloc(100_000, 7)
+    // Enough commands, some larger than a whole buffer, to move to new buffers mid-command many times.
+    for (let i = 0; i < 3000; i++) {
+      const args = i % 500 === 0 ? ["k", big] : ["k", i * 997, "v".repeat(i % 90), `${"a".repeat(i % 70)}é€${i}`]
+      buffer.append("SET", args)
+      expected.push(
+        `*${args.length + 1}\r\n$3\r\nSET\r\n${args
+          .map((arg) => {
+            const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg))
+            return `$${bytes.length}\r\n${bytes.toString("latin1")}\r\n`
+          })
+          .join("")}`
+      )
+      if (i % 7 === 0) {
+        const view = buffer.take()
+        taken.push({ view, text: view.toString("latin1") })
+      }
+    }
+    const last = buffer.take()
+    taken.push({ view: last, text: last.toString("latin1") })
+    expect(taken.map(({ text }) => text).join("")).toBe(expected.join(""))
+    for (const { view, text } of taken) expect(view.toString("latin1")).toBe(text)
   })
 })
 
@@ -151,6 +182,67 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("direct b
     })
   )
 
+  it.effect("a command sent with none in flight is written at once; those sent meanwhile share one write", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisTestServer.RedisTestServer
+      const client = yield* Effect.acquireRelease(
+        Effect.promise(async () => {
+          const client = new Redis({ host: server.host, port: server.port, protocol: 2, ...blockingOverrides })
+          client.on("error", () => {})
+          await client.connect()
+          return client
+        }),
+        (client) => Effect.sync(() => client.disconnect())
+      )
+      const direct = DirectConnection.takeOver(client)!
+      const socket = client.stream
+      let writes = 0
+      const write = socket.write.bind(socket)
+      socket.write = ((...args: Parameters<typeof socket.write>) => {
+        writes++
+        return write(...args)
+      }) as typeof socket.write
+      const echo = (text: string) =>
+        Effect.callback<string>((resume) =>
+          direct.send("ECHO", [text], (error, frame, start, end) =>
+            resume(Effect.succeed(error ? error.message : frame!.toString("latin1", start, end)))
+          )
+        )
+      // One at a time: each command its own write, at once.
+      for (const text of ["a", "b", "c"]) expect(yield* echo(text)).toBe(`$1\r\n${text}\r\n`)
+      expect(writes).toBe(3)
+      // 64 sent in one go: the first written at once, the other 63 together at the end of the task.
+      writes = 0
+      const replies = Array.from({ length: 64 }, (_, i) => Effect.runPromise(echo(`e${i}`)))
+      expect(writes).toBe(1)
+      expect(yield* Effect.promise(() => Promise.all(replies))).toEqual(
+        Array.from({ length: 64 }, (_, i) => `$${String(i).length + 1}\r\ne${i}\r\n`)
+      )
+      expect(writes).toBe(2)
+
+      // Always some in flight, never none: the callbacks answered are let go all the same.
+      let sent = 0
+      let answered = 0
+      let longest = 0
+      const queued = () => (direct as unknown as { waiting: Array<unknown> }).waiting.length
+      yield* Effect.callback<void>((resume) => {
+        const next = () => {
+          if (sent === 5000) return
+          sent++
+          direct.send("PING", [], () => {
+            answered++
+            longest = Math.max(longest, queued())
+            if (answered === 5000) resume(Effect.void)
+            else next()
+          })
+        }
+        for (let i = 0; i < 8; i++) next()
+      })
+      // Up to `compactAfter` answered ones wait to be dropped with the next compaction, no more.
+      expect(longest).toBeLessThanOrEqual(1024 + 8)
+    })
+  )
+
   it.effect("a connection ioredis has made ready and left idle is taken over; one with a key prefix is not", () =>
     Effect.gen(function* () {
       const server = yield* RedisTestServer.RedisTestServer
@@ -177,14 +269,14 @@ layer(RedisTestServer.layerClientOwned, { excludeTestServices: true })("direct b
       const direct = DirectConnection.takeOver(plainClient)
       expect(direct).toBeDefined()
       const reply = yield* Effect.callback<string>((resume) =>
-        direct!.send(["ECHO", "direct"], (error, frame, start, end) =>
+        direct!.send("ECHO", ["direct"], (error, frame, start, end) =>
           resume(Effect.succeed(error ? error.message : frame!.toString("latin1", start, end)))
         )
       )
       expect(reply).toBe("$6\r\ndirect\r\n")
       // A read waiting when the connection closes fails with ioredis's words for it.
       const closed = yield* Effect.callback<string>((resume) => {
-        direct!.send(["BLPOP", uniqueKey("never"), 0], (error) => resume(Effect.succeed(error?.message ?? "")))
+        direct!.send("BLPOP", [uniqueKey("never"), 0], (error) => resume(Effect.succeed(error?.message ?? "")))
         plainClient.disconnect()
       })
       expect(closed).toBe("Connection is closed.")

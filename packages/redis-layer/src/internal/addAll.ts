@@ -15,6 +15,7 @@
  */
 import { Errors, type RedisClient } from "@effect-pulse/core"
 import { Effect } from "effect"
+import * as Decoders from "./decoders.js"
 import type { Runner } from "./script.js"
 import { script } from "./script.js"
 import { type Argument, pushFields, toArgument } from "./send.js"
@@ -128,15 +129,6 @@ ${expireLua(1)}
 return id
 `)
 
-const decodeIds = (reply: unknown): ReadonlyArray<string> => {
-  const raw = reply as ReadonlyArray<Buffer>
-  const ids = new Array<string>(raw.length)
-  for (let i = 0; i < raw.length; i++) ids[i] = raw[i]!.toString()
-  return ids
-}
-
-export const decodeId = (reply: unknown): string | null => (reply === null ? null : (reply as Buffer).toString())
-
 const emptyIds: ReadonlyArray<string> = Object.freeze([])
 
 export const missingFields = new Errors.RedisCommandError({
@@ -169,13 +161,13 @@ export const makeAddAll =
       args.push(first.length)
       for (const [field] of first) args.push(field)
       for (const fields of entries) for (const [, value] of fields) args.push(toArgument(value))
-      return evaluate(addAllSameFieldsScript, args, "XADD", decodeIds)
+      return evaluate(addAllSameFieldsScript, args, "XADD", Decoders.ids)
     }
     for (const fields of entries) {
       args.push(fields.length)
       pushFields(args, fields)
     }
-    return evaluate(addAllScript, args, "XADD", decodeIds)
+    return evaluate(addAllScript, args, "XADD", Decoders.ids)
   }
 
 /** Whether every entry has the same two or three fields, in the same order (`addAllSameFieldsScript`). */
@@ -205,5 +197,5 @@ export const makeAddExpiring =
     const args: Array<Argument> = ["", 1, key]
     pushExpiry(args, expire)
     for (const arg of xaddArgs) args.push(arg)
-    return evaluate(addExpiringScript, args, "XADD", decodeId)
+    return evaluate(addExpiringScript, args, "XADD", Decoders.idOrNull)
   }

@@ -7,7 +7,8 @@
  */
 import type { Errors, RedisClient } from "@effect-pulse/core"
 import { Effect } from "effect"
-import { decodeId, expireLua, missingFields, pushExpiry } from "./addAll.js"
+import { expireLua, missingFields, pushExpiry } from "./addAll.js"
+import * as Decoders from "./decoders.js"
 import type { Runner } from "./script.js"
 import { script } from "./script.js"
 import type { Argument } from "./send.js"
@@ -44,5 +45,5 @@ export const makeAddOnce =
     const args: Array<Argument> = ["", 2, key, dedupe.key, dedupe.windowMillis]
     pushExpiry(args, expire)
     for (const arg of xaddArgs) args.push(arg)
-    return evaluate(addOnceScript, args, "XADD", decodeId)
+    return evaluate(addOnceScript, args, "XADD", Decoders.idOrNull)
   }

@@ -13,6 +13,7 @@ import { Errors, type RedisClient } from "@effect-pulse/core"
 import { Effect, Exit } from "effect"
 import type { Redis } from "ioredis"
 import { waitUntilReady } from "./connection.js"
+import type { Decoder } from "./decoders.js"
 import { DirectConnection } from "./directReads.js"
 import { type Scrub, toRedisError } from "./errors.js"
 import * as Reply from "./replies.js"
@@ -48,23 +49,14 @@ const xreadgroupCommand = command("XREADGROUP")
 
 type Abort = (error: Errors.RedisConnectionError) => void
 
-/**
- * How a read's reply becomes its result: from ioredis's reply, or from its
- * bytes once the connection is taken over (see `directReads.ts`).
- */
-export interface ReadDecoder<A> {
-  readonly reply: (reply: unknown) => A
-  readonly frame: (frame: Buffer, start: number) => A
-}
-
 /** `XREAD` replies. */
-export const streamReads: ReadDecoder<ReadonlyArray<RedisClient.StreamRead>> = {
+export const streamReads: Decoder<ReadonlyArray<RedisClient.StreamRead>> = {
   reply: Reply.streamReads,
   frame: StreamFrames.streamReads
 }
 
 /** `XREADGROUP` replies. */
-export const groupStreamReads: ReadDecoder<
+export const groupStreamReads: Decoder<
   ReadonlyArray<RedisClient.StreamRead<RedisClient.StreamEntry | RedisClient.DeletedEntry>>
 > = {
   reply: Reply.groupStreamReads,
@@ -133,7 +125,7 @@ export class Session {
     })
   }
 
-  read<A>(command: Command, args: ReadonlyArray<Argument>, decode: ReadDecoder<A>) {
+  read<A>(command: Command, args: ReadonlyArray<Argument>, decode: Decoder<A>) {
     return Effect.flatMap(this.connected(), (client) =>
       Effect.callback<A, Errors.RedisError>((resume) => {
         let settled = false
@@ -156,8 +148,8 @@ export class Session {
         }
         const direct = this.direct
         if (direct !== undefined) {
-          direct.send([command.label, ...args], (error, frame, start) =>
-            error ? failed(error) : decoded(() => decode.frame(frame!, start))
+          direct.send(command.label, args, (error, frame, start, end) =>
+            error ? failed(error) : decoded(() => decode.frame(frame!, start, end))
           )
         } else {
           dispatch(client, command, args, (error, reply) =>

@@ -6,7 +6,7 @@
  * @internal
  */
 import type { RedisClient } from "@effect-pulse/core"
-import { integer } from "./replies.js"
+import * as Decoders from "./decoders.js"
 import type { Runner } from "./script.js"
 import { script } from "./script.js"
 
@@ -20,4 +20,4 @@ return 0
 export const makeDelIfEquals =
   (evaluate: Runner): RedisClient.Service["delIfEquals"] =>
   (key, value) =>
-    evaluate(delIfEqualsScript, ["", 1, key, value], "EVAL", (reply) => integer(reply) === 1)
+    evaluate(delIfEqualsScript, ["", 1, key, value], "EVAL", Decoders.flag)

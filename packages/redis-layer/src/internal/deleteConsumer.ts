@@ -7,7 +7,7 @@
  * @internal
  */
 import type { RedisClient } from "@effect-pulse/core"
-import { integer } from "./replies.js"
+import * as Decoders from "./decoders.js"
 import type { Runner } from "./script.js"
 import { script } from "./script.js"
 
@@ -42,4 +42,4 @@ return 0
 export const makeDeleteConsumerIfNoPending =
   (evaluate: Runner): RedisClient.Service["xgroupDelConsumerIfNoPending"] =>
   (key, group, consumer) =>
-    evaluate(deleteIfIdleScript, ["", 1, key, group, consumer], "XGROUP", (reply) => integer(reply) === 1)
+    evaluate(deleteIfIdleScript, ["", 1, key, group, consumer], "XGROUP", Decoders.flag)

@@ -18,7 +18,8 @@
  * @internal
  */
 import type { Redis } from "ioredis"
-import { encodeCommand, FrameReader } from "./frames.js"
+import { CommandBuffer } from "./commandBuffer.js"
+import { FrameReader } from "./frames.js"
 import type { Argument } from "./send.js"
 
 /** A reply as bytes (`frame[start, end)`), or the failure that stands for it. */
@@ -56,39 +57,123 @@ const canTakeOver = (client: Redis): boolean => {
   )
 }
 
-/** A taken-over connection: commands go out in order, replies come back to their callbacks in the same order. */
+/**
+ * When commands sent while others are in flight are written: at the end of
+ * the current task (a microtask), so that the commands of every fiber the
+ * scheduler resumes in one run share one write, before the event loop polls
+ * for I/O again.
+ */
+const scheduleFlush = queueMicrotask
+
+/**
+ * How many replies may be taken off the front of the waiting callbacks before
+ * the ones left move to a new array: a connection that always has commands
+ * in flight never empties it, and must not keep every callback it ever had.
+ */
+const compactAfter = 1024
+
+/**
+ * A taken-over connection: commands go out in order, replies come back to
+ * their callbacks in the same order.
+ *
+ * Writes are coalesced: a command sent while none is in flight is written
+ * at once (a lone read, an add awaited before the next: no wait at all);
+ * commands sent while others are in flight are gathered and written together
+ * at the end of the current task, so that many concurrent commands cost one
+ * socket write rather than one each (each write is a system call, and on
+ * loopback the delivery to Redis happens inside it). Nothing waits for an
+ * earlier reply: a command goes out in the task it was sent in.
+ */
 export class DirectConnection {
-  private readonly waiting: Array<OnReply> = []
+  /** The callbacks of the commands written or gathered, oldest first from `head` (those before it are answered). */
+  private waiting: Array<OnReply | undefined> = []
+  private head = 0
+  /** Commands encoded but not written yet, in the order they were sent. */
+  private readonly gathered: CommandBuffer
+  private flushScheduled = false
+  private held = false
   private readonly reader = new FrameReader((frame, start, end) => this.reply(frame, start, end))
   private gone = false
 
-  private constructor(private readonly stream: NonNullable<Redis["stream"]>) {
+  private constructor(
+    private readonly stream: NonNullable<Redis["stream"]>,
+    slabSize: number | undefined
+  ) {
+    this.gathered = new CommandBuffer(slabSize)
     stream.on("data", (chunk: Buffer) => this.reader.push(chunk))
     stream.once("close", () => this.fail())
   }
 
-  /** Takes over `client`'s socket, or returns `undefined` when ioredis must keep reading it. */
-  static takeOver(client: Redis): DirectConnection | undefined {
+  /**
+   * Takes over `client`'s socket, or returns `undefined` when ioredis must
+   * keep reading it. `slabSize`: see `CommandBuffer`.
+   */
+  static takeOver(client: Redis, slabSize?: number): DirectConnection | undefined {
     if (!canTakeOver(client)) return undefined
     const stream = client.stream
     // ioredis's decoder is the only reader of its socket's data; with it gone, the bytes are ours.
     stream.removeAllListeners("data")
-    return new DirectConnection(stream)
+    return new DirectConnection(stream, slabSize)
   }
 
-  /** Sends one command; `onReply` gets its reply, or a failure if the connection closes first. */
-  send(args: ReadonlyArray<Argument>, onReply: OnReply): void {
-    if (this.gone || !this.stream.writable) {
+  /** Whether commands can still be sent: the socket has not closed. */
+  get isOpen(): boolean {
+    return !this.gone && this.stream.writable
+  }
+
+  /** Sends the command `name args...`; `onReply` gets its reply, or a failure if the connection closes first. */
+  send(name: string, args: ReadonlyArray<Argument>, onReply: OnReply): void {
+    if (!this.isOpen) {
       onReply(closed(), undefined, 0, 0)
       return
     }
+    const idle = this.head === this.waiting.length && !this.held
+    this.gathered.append(name, args)
     this.waiting.push(onReply)
-    this.stream.write(encodeCommand(args))
+    if (idle) {
+      this.stream.write(this.gathered.take())
+      return
+    }
+    if (!this.flushScheduled && !this.held) {
+      this.flushScheduled = true
+      scheduleFlush(this.flush)
+    }
+  }
+
+  /**
+   * Gathers commands without writing them until `release`: for a connection
+   * that must not overtake commands still in flight elsewhere.
+   */
+  hold(): void {
+    this.held = true
+  }
+
+  /** Writes what `hold` kept back, and writes as usual from now on. */
+  release(): void {
+    if (!this.held) return
+    this.held = false
+    this.flush()
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false
+    if (this.held || this.gathered.isEmpty) return
+    // After the socket closed, the commands gathered have failed already (`fail`).
+    if (this.isOpen) this.stream.write(this.gathered.take())
   }
 
   private reply(frame: Buffer, start: number, end: number): void {
-    const onReply = this.waiting.shift()
-    if (onReply === undefined) return
+    const waiting = this.waiting
+    if (this.head === waiting.length) return
+    const onReply = waiting[this.head]!
+    waiting[this.head++] = undefined
+    if (this.head === waiting.length) {
+      waiting.length = 0
+      this.head = 0
+    } else if (this.head >= compactAfter) {
+      this.waiting = waiting.slice(this.head)
+      this.head = 0
+    }
     if (frame[start] === MINUS) onReply(new ReplyError(frame.toString("utf8", start + 1, end - 2)), undefined, 0, 0)
     else onReply(undefined, frame, start, end)
   }
@@ -96,7 +181,11 @@ export class DirectConnection {
   private fail(): void {
     this.gone = true
     this.reader.reset()
+    this.gathered.clear()
+    const waiting = this.waiting.slice(this.head)
+    this.waiting = []
+    this.head = 0
     const error = closed()
-    for (const onReply of this.waiting.splice(0)) onReply(error, undefined, 0, 0)
+    for (const onReply of waiting) onReply!(error, undefined, 0, 0)
   }
 }

@@ -1,41 +1,16 @@
 /**
  * RESP2 framing for the connections whose replies effect-pulse reads itself
- * (see `directReads.ts`): commands encoded as bytes, and the bytes that come
- * back cut into whole replies.
+ * (see `directReads.ts`): the bytes that come back cut into whole replies
+ * (commands are encoded by `commandBuffer.ts`).
  *
  * @internal
  */
-import type { Argument } from "./send.js"
 
 const CR = 13
 const DOLLAR = 36
 const STAR = 42
 const MINUS = 45
 const ZERO = 48
-
-/**
- * A command as Redis reads it: an array of bulk strings. Strings are written
- * as UTF-8 and numbers in decimal, as ioredis writes them; one text when no
- * argument is bytes.
- */
-export const encodeCommand = (args: ReadonlyArray<Argument>): string | Buffer => {
-  let text = `*${args.length}\r\n`
-  let parts: Array<Buffer> | undefined
-  for (const arg of args) {
-    if (typeof arg === "string") text += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`
-    else if (typeof arg === "number") {
-      const digits = String(arg)
-      text += `$${digits.length}\r\n${digits}\r\n`
-    } else {
-      parts ??= []
-      parts.push(Buffer.from(`${text}$${arg.length}\r\n`), arg)
-      text = "\r\n"
-    }
-  }
-  if (parts === undefined) return text
-  parts.push(Buffer.from(text))
-  return Buffer.concat(parts)
-}
 
 /** Receives one whole reply: the bytes `frame[start, end)`. */
 export type OnFrame = (frame: Buffer, start: number, end: number) => void

@@ -7,9 +7,10 @@
 import { createHash } from "node:crypto"
 import type { Errors } from "@effect-pulse/core"
 import { Effect } from "effect"
-import type { Cluster, Redis } from "ioredis"
-import { isReplyError, type Scrub, toRedisError, withoutScriptLocation } from "./errors.js"
-import { type Argument, command, dispatch } from "./send.js"
+import type { Decoder } from "./decoders.js"
+import { isReplyError, type Scrub, withoutScriptLocation } from "./errors.js"
+import { type Argument, command } from "./send.js"
+import { failure, type Transport } from "./transport.js"
 
 const evalCommand = command("EVAL")
 const evalsha = command("EVALSHA")
@@ -26,7 +27,7 @@ export const script = (lua: string): Script => ({ lua, sha: createHash("sha1").u
 const isNoScript = (error: unknown): boolean => isReplyError(error) && error.message.startsWith("NOSCRIPT")
 
 /**
- * Runs scripts on one client. The first run of a script sends its source
+ * Runs scripts over one transport (the shared connection or the fast lane). The first run of a script sends its source
  * with `EVAL` (which also caches it in Redis); later runs send its SHA with
  * `EVALSHA`, falling back to `EVAL` when Redis answers `NOSCRIPT` (after a
  * restart or `SCRIPT FLUSH`). Either way a run is one command.
@@ -36,35 +37,31 @@ const isNoScript = (error: unknown): boolean => isReplyError(error) && error.mes
  * Failures report the command as `label`, with the message Redis gives
  * that command outside a script (see `withoutScriptLocation`).
  */
-export const makeRunner = (client: Redis | Cluster, scrub: Scrub) => {
+export const makeRunner = (transport: Transport, scrub: Scrub) => {
   const cached = new Set<string>()
   const scrubScriptError: Scrub = (text) => withoutScriptLocation(scrub(text))
   return <A>(
     script: Script,
     args: Array<Argument>,
     label: string,
-    decode: (reply: unknown) => A
+    decoder: Decoder<A>
   ): Effect.Effect<A, Errors.RedisError> =>
     Effect.callback<A, Errors.RedisError>((resume) => {
       const run = (bySha: boolean) => {
-        // ioredis copies the arguments when it builds the command, so reusing the array is safe.
+        // Both transports encode the arguments before `send` returns, so reusing the array is safe.
         args[0] = bySha ? script.sha : script.lua
-        dispatch(client, bySha ? evalsha : evalCommand, args, (error, reply) => {
+        transport.send(bySha ? evalsha : evalCommand, args, decoder, (error, value) => {
           if (error) {
             if (bySha && isNoScript(error)) return run(false)
-            return resume(Effect.fail(toRedisError(label, error, scrubScriptError)))
+            return resume(failure(label, error, scrubScriptError))
           }
           cached.add(script.sha)
-          try {
-            resume(Effect.succeed(decode(reply)))
-          } catch (defect) {
-            resume(Effect.die(defect))
-          }
+          resume(Effect.succeed(value as A))
         })
       }
       run(cached.has(script.sha))
     })
 }
 
-/** Runs a script on a client: see `makeRunner`. */
+/** Runs a script on a transport: see `makeRunner`. */
 export type Runner = ReturnType<typeof makeRunner>

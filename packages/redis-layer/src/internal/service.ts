@@ -9,6 +9,7 @@ import { Cluster, type Redis } from "ioredis"
 import { makeAddAll, makeAddExpiring } from "./addAll.js"
 import { makeAddOnce } from "./addOnce.js"
 import * as Blocking from "./blocking.js"
+import * as Decoders from "./decoders.js"
 import { makeDeleteConsumerIfNoPending } from "./deleteConsumer.js"
 import { makeDelIfEquals } from "./delIfEquals.js"
 import type { Scrub } from "./errors.js"
@@ -16,12 +17,15 @@ import { goPulseClusterScripts, goPulseScripts, takesChannel } from "./goPulseSc
 import * as Reply from "./replies.js"
 import { makeRunner } from "./script.js"
 import { type Argument, command, pushFields, send } from "./send.js"
+import { overClient, request, type Transport } from "./transport.js"
 
-/** What the service needs: the shared client, and how to make blocking connections. */
+/** What the service needs: the shared client, how to make blocking connections, and the route of the hot commands. */
 export interface ServiceOptions {
   readonly client: Redis
   readonly scrub: Scrub
   readonly blocking: Blocking.BlockingOptions
+  /** Where `XADD`, `XACK` and the add scripts go (the fast lane); by default the shared client. */
+  readonly hot?: Transport | undefined
 }
 
 /** Every command of the service but the blocking connections, which depend on the deployment. */
@@ -58,23 +62,24 @@ const noIds = Effect.succeed<ReadonlyArray<string>>([])
 
 const decodeIds = (reply: unknown): ReadonlyArray<string> => (reply as ReadonlyArray<Buffer>).map(Reply.text)
 
-const decodeId = (reply: unknown): string | null => (reply === null ? null : (reply as Buffer).toString())
-
 /** The service over `options.client`. */
 export const make = (options: ServiceOptions): RedisClient.Service => ({
-  ...makeCommands(options.client, options.scrub),
+  ...makeCommands(options.client, options.scrub, options.hot),
   blockingConnection: Blocking.make(options.blocking)
 })
 
 /**
  * The commands over one ioredis client, a single node's or a cluster's
- * (which routes each command to the node serving its key).
+ * (which routes each command to the node serving its key). The hot commands
+ * (`XADD`, `XACK`, the add scripts) go through `hot` when given.
  */
-export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands => {
-  const evaluate = makeRunner(client, scrub)
+export const makeCommands = (client: Redis | Cluster, scrub: Scrub, hot?: Transport): Commands => {
+  const evaluate = makeRunner(overClient(client), scrub)
+  const hotRoute = hot ?? overClient(client)
+  const evaluateHot = hot === undefined ? evaluate : makeRunner(hot, scrub)
   const onCluster = client instanceof Cluster
-  const addExpiring = makeAddExpiring(evaluate)
-  const addOnce = makeAddOnce(evaluate)
+  const addExpiring = makeAddExpiring(evaluateHot)
+  const addOnce = makeAddOnce(evaluateHot)
   const run = <A>(cmd: typeof XADD, args: ReadonlyArray<Argument>, decode: (reply: unknown) => A) =>
     send(client, cmd, args, decode, scrub)
 
@@ -93,9 +98,9 @@ export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands =>
         return addOnce(key, args.slice(1), fields.length > 0, addOptions.dedupe, addOptions.expire)
       }
       if (addOptions?.expire !== undefined) return addExpiring(key, args.slice(1), addOptions.expire)
-      return run(XADD, args, decodeId)
+      return request(hotRoute, XADD, args, Decoders.idOrNull, scrub)
     },
-    xaddAll: makeAddAll(evaluate),
+    xaddAll: makeAddAll(evaluateHot),
     xrange: (key, start, end, count) => range(XRANGE, key, start, end, count),
     xrevrange: (key, end, start, count) => range(XREVRANGE, key, end, start, count),
     xlen: (key) => run(XLEN, [key], Reply.integer),
@@ -109,7 +114,8 @@ export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands =>
         Blocking.xreadgroupArgs(group, consumer, streams, readOptions, undefined),
         Reply.groupStreamReads
       ),
-    xack: (key, group, ids) => (ids.length === 0 ? zero : run(XACK, [key, group, ...ids], Reply.integer)),
+    xack: (key, group, ids) =>
+      ids.length === 0 ? zero : request(hotRoute, XACK, [key, group, ...ids], Decoders.integer, scrub),
     xclaim: (key, group, consumer, minIdleMillis, ids) =>
       ids.length === 0 ? noEntries : run(XCLAIM, [key, group, consumer, minIdleMillis, ...ids], Reply.existingEntries),
     xclaimJustId: (key, group, consumer, minIdleMillis, ids, claimOptions) => {
@@ -174,7 +180,7 @@ export const makeCommands = (client: Redis | Cluster, scrub: Scrub): Commands =>
       keys: ReadonlyArray<string>,
       args: ReadonlyArray<string>
     ) => {
-      const decode = (reply: unknown) => Reply.scriptReply(reply) as RedisClient.ScriptReplies[Name]
+      const decode = Decoders.scriptReply as Decoders.Decoder<RedisClient.ScriptReplies[Name]>
       if (onCluster && takesChannel(name)) {
         const [key, channel] = keys
         return evaluate(goPulseClusterScripts[name], ["", 1, key, ...args, channel], "EVALSHA", decode)

@@ -22,16 +22,9 @@
 import { Errors, type RedisClient } from "@effect-pulse/core"
 import { Cause, Deferred, Effect, Exit, Fiber, type Scope } from "effect"
 import { type Cluster, Redis } from "ioredis"
-import {
-  blockingOverrides,
-  groupStreamReads,
-  type ReadDecoder,
-  Session,
-  streamReads,
-  xreadArgs,
-  xreadgroupArgs
-} from "../blocking.js"
+import { blockingOverrides, groupStreamReads, Session, streamReads, xreadArgs, xreadgroupArgs } from "../blocking.js"
 import { silenceErrors } from "../connection.js"
+import type { Decoder } from "../decoders.js"
 import type { Scrub } from "../errors.js"
 import type { ClientOptions } from "../options.js"
 import { type Argument, type Command, command } from "../send.js"
@@ -145,7 +138,7 @@ class ClusterSessions {
     slot: number,
     cmd: Command,
     args: ReadonlyArray<Argument>,
-    decode: ReadDecoder<A>
+    decode: Decoder<A>
   ): Effect.Effect<A, Errors.RedisError> {
     return Effect.suspend(() => {
       const owner = ownerOf(this.options.cluster, slot)
