@@ -59,79 +59,72 @@ export const notes = (
       "cells run in interleaved rounds and each ratio is the median of the round-by-round ratios with its spread; a " +
       "target whose spread crosses its bound is marked. CPU time per event of the measuring process is far steadier " +
       "than wall time under load, and is what the fixes below were judged by where the ratios did not settle. " +
-      "Each measurement runs in a fresh process after a warm-up of the same work; effect-pulse's path through " +
-      "Effect's runtime takes longer to reach compiled code than raw ioredis's, so short cells favour the raw " +
-      "side (quick mode's warm-ups are 5,000 adds and 10,000 consumed events for that reason).",
-    "2. **One add at a time** (target ≥ 0.9× raw `XADD`). A command sent while none of the connection's commands " +
-      "is in flight is written at once instead of after ioredis auto-pipelining's `setImmediate`; `EventStream.add` " +
-      "makes its span only when a tracer is installed (with effect's native tracer nothing receives it; making it and " +
-      "switching the fiber's context to it was ~2.2 µs of the ~2.7 µs of Effect code per add, now ~0.55 µs in all). " +
-      "In a profile of awaited adds ~65 % of the client's time is idle (the round trip) and ~20 % is the socket " +
-      "write; the library's own code is a few µs per add of a ~100 µs round trip, so this row is the machine's " +
-      "loopback latency on both sides.",
+      "Each measurement runs in a fresh process after an untimed warm-up of the same work, the same for every " +
+      "peer; effect-pulse's path through Effect's runtime takes longer to reach compiled code than raw ioredis's, " +
+      `so short warm-ups favour the raw side (this mode's are ${settings.addWarmup.toLocaleString("en-US")} adds ` +
+      `and ${settings.warmup.toLocaleString("en-US")} consumed events). ` +
+      "The largest single cost on both sides was ioredis 6's reply decoder (node-redis's, with its private fields " +
+      "compiled to `WeakMap` look-ups): 1.7–3.4 µs per entry of a 1000-entry `XREADGROUP` reply, where walking the " +
+      "reply's bytes once takes 0.2–0.6 µs. The raw cells pay it; effect-pulse no longer does on its hot paths: " +
+      "the connections of blocking reads, and a second connection for `XADD`, `XACK` and the add scripts (single " +
+      "node), are connected by ioredis (TLS, credentials, database, name) and then written and read directly.",
+    "2. **One add at a time** (target ≥ 0.9× raw `XADD`). The add goes on the directly written connection: encoded " +
+      "straight into a buffer (~240 ns an `XADD`, ~1,050 ns through ioredis's `Command`), written at once when " +
+      "nothing else is in flight, its reply read from the bytes. `EventStream.add` makes its span only when a " +
+      "tracer is installed. Warmed up (8 interleaved rounds in one process, quiet machine) effect-pulse is at " +
+      "1.06× raw (0.84–1.09) with 32.9 µs of client CPU per add against 34.8 µs: most of an awaited add is the " +
+      "round trip and the socket system calls on both sides, so this row measures loopback latency more than " +
+      "either library.",
     "3. **Many adds in flight** (target ≥ 0.95×). The raw cell runs 64 lanes of awaited adds; effect-pulse does the " +
       "same (`64 lanes` row), and the `a fiber per add` row keeps `Effect.forEach(..., { concurrency: 64 })`. " +
-      "ioredis's auto-pipelining keeps one pipeline in flight per connection: next to the command written at once " +
-      "it split 64 lanes into two groups that took turns, each waiting for the other's round trip (two writes per 64 " +
-      "adds, half the throughput). Commands sent while others are in flight now go into the socket corked until the " +
-      "next `setImmediate` (one write per turn of the event loop, nothing waits for an earlier reply). Warmed up " +
-      "(in one process, after 20,000 adds) effect-pulse is at 1.0–1.2× raw in both rows with ~9–13 µs of client CPU " +
-      "per add (raw ~9–14 µs); in a fresh process after 5,000 adds (quick mode) Effect's runtime is not compiled yet " +
-      "and the cells are mostly warm-up and the garbage collection of module loading.",
+      "Commands sent while others are in flight are gathered and written together at the end of the current task " +
+      "(one write for the adds of 64 fibers resumed by one read of replies; ioredis's auto-pipelining keeps one " +
+      "pipeline in flight per connection and made the lanes take turns). Warmed up, effect-pulse spends 3.6 µs of " +
+      "client CPU per add against raw ioredis's 7.8 µs (1.79×, 1.64–1.91, 64 lanes) and 4.2 µs against 8.0 µs " +
+      "with a fiber per add (1.50×, 1.35–1.78). What is left of an add is mostly Effect's runtime and building the " +
+      "entry's fields (~2.35 KB allocated per add; GC is 15–25 % of the client's CPU).",
     "4. **`addAll`** (targets ≥ 1.5× a raw pipeline, ≥ 0.5× `redis-benchmark -P 1000`). One Lua script per part of " +
       "up to 1000 events: the fewest round trips, and atomic. It calls `XADD` straight from `ARGV`, sends the field " +
-      "names once when every entry has the same fields (two or three arguments per entry instead of five or seven) " +
-      "and trims on the first and last entry of a part only (the same result, the trim arguments checked before " +
-      "anything is stored). Redis's time per entry is now ~1.9–2.1 µs against ~1.4–2.0 µs for pipelined native " +
-      "`XADD`s (best of 8 rounds, loaded machine); the client's ~2–3 µs per entry is building and encoding the " +
-      "arguments. `redis-benchmark -P 1000` sends pre-encoded commands from C; for 0.5× of it the client's and " +
-      "Redis's work per entry together would have to stay under ~2× Redis's alone, but they take turns (a part is " +
-      "one atomic command that Redis can only run once it has all of it, and parts are sequential so that a failed " +
-      "part leaves the later ones unsent), so the two costs add up rather than overlap.",
+      "names once when every entry has the same fields and trims on the first and last entry of a part only (the " +
+      "same result, the trim arguments checked before anything is stored); the client encodes a part straight into " +
+      "a buffer and reads the 1000 IDs back from the reply's bytes. Redis's time per entry is ~1.9–2.1 µs against " +
+      "~1.4–2.0 µs for pipelined native `XADD`s, and it is now the limit: warmed up, `addAll` runs at 0.53× " +
+      "`redis-benchmark -P 1000` (native `XADD`s sent from C) with the client idle about two thirds of the time. " +
+      "Parts are sent one after the other, so that a failed part leaves the later ones unsent; overlapping them " +
+      "would give that up. Cells that start cold (this table) add the JIT's warm-up to the client's share.",
     "5. **Sinks** (end to end and backlog, targets ≥ 1.0× the raw `XREADGROUP COUNT 1000` + `XACK` loop). The " +
-      "backlog rows time the consumers alone on 200,000 waiting events (the end-to-end rows share the machine " +
-      "with the producer). A profile of that consumer (4 sinks in one process) found, in this order: a `WeakMap` " +
-      "entry per delivered event for `nack` and the retry count (`deliver` was 21.8 % of the CPU); a root span " +
-      "per handled event (2.5–3.5 µs each in a micro-benchmark, against ~0.35 µs for the rest of `Effect`'s work " +
-      "per event); a fiber per event (`Effect.forEach` with `concurrency` forks one per item); a `DateTime`, an " +
-      "iterator and an intermediate object per entry. All are gone: delivery marks are fields of the event, the " +
-      "per-event span is made only when a tracer is installed (effect's default tracer exports nothing; with an " +
-      "OTLP or OpenTelemetry layer it is made as before), a chunk runs on a pool of `concurrency` fibers, entries " +
-      "are read in place. Allocation per consumed event fell from 3.2 KB to 2.3 KB, a third of which is ioredis " +
-      "decoding the reply and encoding the `XACK`, as in the raw loop. " +
-      "What is left, measured on a quiet machine with the 200,000-event backlog (4 consumers in one process; " +
-      "CPU per event from `process.cpuUsage`, GC threads included): the raw loop spends 4.4–5.9 µs an event, " +
-      "65 % of it in ioredis (decoding), 26 % in Node's sockets and buffers, 7 % in GC: it decodes each reply, " +
-      "sends one `XACK`, and nothing else happens per event. `sink.batches` + `ackAll` spends ~9.4 µs: ioredis " +
-      "38 %, Node 16 %, GC 22 %, Effect's runtime 11 %, effect-pulse 13 % (building events, the buffer, the " +
-      "unacked-entry map that lets a destroyed group be recreated without loss). `sink.process` spends " +
-      "7.5–12.5 µs (an effect per event: the handler, its exit, keeping the event claimed while it runs, " +
-      "queueing its ack; on a loaded machine ioredis and Node were 42 % of its profile, GC 13–23 %, Effect " +
-      "16–21 %, effect-pulse 17–19 %). So the decoding both sides share is about half of effect-pulse's CPU, " +
-      "and the largest part of the rest is GC: events wait in each consumer's buffer (up to `bufferSize`, " +
-      "1,000) and in the stage, so young-generation collections copy and promote them, where the raw loop " +
-      "drops each reply at once. A consumer on one Node thread is CPU-bound here, so the backlog rows read " +
-      "about the inverse of that CPU ratio (0.35–0.45×); in the end-to-end rows the producer and Redis share " +
-      "the machine and `process` and `batches` come within 0.9–1.0× of the raw loop. `sink.events` + " +
-      "`Stream.groupedWithin` pulls one event at a time through Stream's machinery and acks many small " +
-      "groups: it is the slowest way to ack in groups; take `sink.batches`.",
+      "backlog rows time 4 consumers in one Node process on 200,000 waiting events, added the same way for both " +
+      "(pipelines of `XADD`); the end-to-end rows share the machine with each side's own producer. A consumer " +
+      "process is CPU-bound here. Fixed this time, from profiles of that consumer: the reply decoding (item 1); " +
+      "two hash-table updates per event for the entries a consumer holds unacked (so that a group destroyed from " +
+      "outside is recreated without loss; `deliver` and the ack's bookkeeping were 6.5 % and 4.2 % of " +
+      "`sink.process`'s CPU; now marks on the event and an array per delivery); two more for keeping handled events " +
+      "claimed (a set of the stage's events and the claim keeper's map, ~0.45 µs an event; now marks as well); a " +
+      "fresh 256 KB buffer per reply that spans socket chunks (~170 µs each; now one `Buffer.concat`). Earlier: a " +
+      "`WeakMap` entry per event, a root span per handled event (made only under a tracer now), a fiber per event, " +
+      "a `DateTime` and an iterator per entry. The `handle` stage now runs `concurrency` workers that take the " +
+      "next event when done with their last and queue each ack as soon as its handler succeeds (a slow event used " +
+      "to hold up its whole chunk, and the acks of the events handled around it). What is left, measured warmed " +
+      "up on a quiet machine (CPU per event from `process.cpuUsage`, GC threads included): the raw loop 1.9–2.0 µs " +
+      "(342,000–382,000 events/s), `sink.batches` + `ackAll` 2.5 µs (352,000–388,000/s), `sink.process` " +
+      "3.3–3.4 µs (342,000–351,000/s). `process` runs an effect per event by its nature (the handler, its exit, " +
+      "its ack queued): the `handle` stage alone costs ~0.5 µs an event with a handler that does nothing (chunks " +
+      "of 1000 in-memory events, no Redis); the rest is building events, GC (12–14 % of the profile: events wait " +
+      "in buffers of up to `bufferSize`, 1,000 per consumer, so young-generation collections copy them, where the " +
+      "raw loop drops each reply at once) and Effect's runtime. `sink.events` + `Stream.groupedWithin` is bounded by " +
+      "`groupedWithin` itself: in effect 4.1 it costs ~9 µs an element on this machine (a stream of numbers, one " +
+      "per pull, no Redis; 0.3 µs without it), four times the raw loop's whole cost per event. `sink.batches` is " +
+      "the way to ack in groups.",
     ...sinkCounts,
-    "6. **Reader fan-out** (target ≥ 1.0× 8 raw `XREAD` loops). Each reader turns every entry into an event. " +
-      "Building one now costs ~260–350 ns with the decoding of its reply's fields (from ~800–1,300 ns): " +
-      "`createdAt` is one shared `DateTime` per millisecond (a `DateTime` is an immutable value), field names " +
-      "come from a table, the last event name and topic are remembered, and there is no iterator or " +
-      "intermediate object per entry. `reader.events` takes a waiting event straight from its buffer, and a " +
-      "poll of one stream skips `Effect.forEach` and its map. In a profile of the 8 readers (50,000 events), GC " +
-      "is 19–31 % of the CPU and ioredis's reply decoder 18–24 % (35 % for raw ioredis, which decodes the same " +
-      "replies and does nothing else: ~4 µs an event on a quiet machine, ~1.4 µs of it decoding). effect-pulse " +
-      "spends ~5.3 µs per delivered event: the event objects held in 8 buffers of 1,000 (which each young-" +
-      "generation collection copies), the hand-over (~0.4 µs an event through `events`, ~0.15 µs through " +
-      "`batches`) and building each event (~0.3 µs). Closing the rest would mean not building an object per " +
-      "entry (decoding lazily from the raw reply), which changes what `RedisClient` returns. One round trip per " +
-      "read is also left that the raw loop does not make: when a read goes on in the millisecond of the " +
-      "reader's cursor (22 % of reads in the latency runs) the reader checks with an `XRANGE` that the key was " +
-      "not re-created under it; it cannot ride in the `XREAD` itself (reading from the entry before the cursor " +
-      "would make a blocking read return at once with an entry already seen).",
+    "6. **Reader fan-out** (target ≥ 1.0× 8 raw `XREAD` loops). Each reader turns every entry into an event " +
+      "(~260–350 ns with the decoding of its fields: one shared `DateTime` per millisecond for `createdAt`, field " +
+      "names from a table, the last event name and topic remembered, no iterator or intermediate object), reads " +
+      "its replies from their bytes (item 1) where the raw loops decode through ioredis, and `reader.events` takes " +
+      "a waiting event straight from its buffer. One round trip per read is left that the raw loop does not make: " +
+      "when a read goes on in the millisecond of the reader's cursor (22 % of reads in the latency runs) the reader " +
+      "checks with an `XRANGE` that the key was not re-created under it; it cannot ride in the `XREAD` itself " +
+      "(reading from the entry before the cursor would make a blocking read return at once with an entry already " +
+      "seen).",
     "7. **Latency p99** (target ≤ 1.2× raw). The p50s are below a millisecond for every library on a quiet " +
       "machine; a p99 is the longest pauses in the window: young-generation GC takes 15–110 ms on this VM " +
       "under load, and quick mode's 1,500 samples put p99 at the 15th-worst, so one collection more or less " +
