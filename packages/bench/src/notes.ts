@@ -88,10 +88,10 @@ export const notes = (
       "names once when every entry has the same fields and trims on the first and last entry of a part only (the " +
       "same result, the trim arguments checked before anything is stored); the client encodes a part straight into " +
       "a buffer and reads the 1000 IDs back from the reply's bytes. Redis's time per entry is ~1.9–2.1 µs against " +
-      "~1.4–2.0 µs for pipelined native `XADD`s, and it is now the limit: warmed up, `addAll` runs at 0.53× " +
-      "`redis-benchmark -P 1000` (native `XADD`s sent from C) with the client idle about two thirds of the time. " +
-      "Parts are sent one after the other, so that a failed part leaves the later ones unsent; overlapping them " +
-      "would give that up. Cells that start cold (this table) add the JIT's warm-up to the client's share.",
+      "~1.4–2.0 µs for pipelined native `XADD`s, and it is now the limit: in a warmed-up probe (one process, 8 " +
+      "interleaved rounds against `redis-benchmark -P 1000`, native `XADD`s sent from C) the client sat idle about " +
+      "two thirds of the time. Parts are sent one after the other, so that a failed part leaves the later ones " +
+      "unsent; overlapping them would give that up.",
     "5. **Sinks** (end to end and backlog, targets ≥ 1.0× the raw `XREADGROUP COUNT 1000` + `XACK` loop). The " +
       "backlog rows time 4 consumers in one Node process on 200,000 waiting events, added the same way for both " +
       "(pipelines of `XADD`); the end-to-end rows share the machine with each side's own producer. A consumer " +
