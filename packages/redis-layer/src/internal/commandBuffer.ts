@@ -4,13 +4,9 @@
  *
  * @internal
  */
-import type { Argument } from "./send.js"
 
-const CR = 13
-const LF = 10
-const DOLLAR = 36
-const STAR = 42
-const ZERO = 48
+import { CR, DOLLAR, LF, STAR, ZERO } from "./respBytes.js"
+import type { Argument } from "./send.js"
 
 /** Texts up to this long are tried as ASCII and copied char by char. */
 const shortText = 64

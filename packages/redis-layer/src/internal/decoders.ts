@@ -7,14 +7,7 @@
  * @internal
  */
 import * as Reply from "./replies.js"
-
-const CR = 13
-const DOLLAR = 36
-const STAR = 42
-const COLON = 58
-const PLUS = 43
-const MINUS = 45
-const ZERO = 48
+import { COLON, CR, DOLLAR, MINUS, PLUS, STAR, ZERO } from "./respBytes.js"
 
 /** How one command's reply becomes its result, from ioredis's reply or from the reply's bytes `frame[start, end)`. */
 export interface Decoder<A> {

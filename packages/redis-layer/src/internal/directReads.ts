@@ -20,6 +20,7 @@
 import type { Redis } from "ioredis"
 import { CommandBuffer } from "./commandBuffer.js"
 import { FrameReader } from "./frames.js"
+import { MINUS } from "./respBytes.js"
 import type { Argument } from "./send.js"
 
 /** A reply as bytes (`frame[start, end)`), or the failure that stands for it. */
@@ -29,8 +30,6 @@ export type OnReply = (error: Error | undefined, frame: Buffer | undefined, star
 export class ReplyError extends Error {
   override readonly name = "ReplyError"
 }
-
-const MINUS = 45
 
 /** The failure of a read whose connection closed before its reply came, as ioredis words it. */
 const closed = () => new Error("Connection is closed.")

@@ -5,12 +5,7 @@
  *
  * @internal
  */
-
-const CR = 13
-const DOLLAR = 36
-const STAR = 42
-const MINUS = 45
-const ZERO = 48
+import { CR, DOLLAR, MINUS, STAR, ZERO } from "./respBytes.js"
 
 /** Receives one whole reply: the bytes `frame[start, end)`. */
 export type OnFrame = (frame: Buffer, start: number, end: number) => void

@@ -10,12 +10,7 @@
  * @internal
  */
 import type { RedisClient } from "@effect-pulse/core"
-
-const CR = 13
-const DOLLAR = 36
-const STAR = 42
-const MINUS = 45
-const ZERO = 48
+import { CR, DOLLAR, MINUS, STAR, ZERO } from "./respBytes.js"
 
 type GroupEntry = RedisClient.StreamEntry | RedisClient.DeletedEntry
 
