@@ -27,6 +27,7 @@
  */
 import type { Duration, Stream } from "effect"
 import { Effect, Exit, Metric, Scope } from "effect"
+import type * as Arr from "effect/Array"
 import type { InvalidOption, RedisError } from "./Errors.js"
 import { ReaderClosed } from "./Errors.js"
 import type { Event } from "./Event.js"
@@ -126,8 +127,13 @@ export interface Reader {
    * read rather than per event), with the same guarantee: an array is
    * handed over whole or stays buffered, so a run that stops drops nothing.
    * Use `events` when each event is handled on its own.
+   *
+   * `Stream.flattenArray` turns it into a stream of events whose chunks are
+   * those arrays, for chunk-aware stages such as `Stream.groupedWithin`
+   * (which costs per pull, not per event); a run of that stream stopped in
+   * the middle of a chunk drops the rest of it.
    */
-  readonly batches: Stream.Stream<ReadonlyArray<Event>, ReaderError>
+  readonly batches: Stream.Stream<Arr.NonEmptyReadonlyArray<Event>, ReaderError>
   /**
    * A further, independent stream that receives a copy of every event read
    * after this call, until the scope closes (Go Pulse's `Subscribe`).

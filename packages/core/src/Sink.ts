@@ -25,6 +25,7 @@
  */
 import type { Duration } from "effect"
 import { Effect, Exit, Queue, Scope, Stream } from "effect"
+import type * as Arr from "effect/Array"
 import { dual } from "effect/Function"
 import type { InvalidName, InvalidOption, NotDeliveredToSink, RedisError, SinkClosed } from "./Errors.js"
 import type { Carrier, Event, SinkEvent } from "./Event.js"
@@ -151,15 +152,30 @@ export interface Sink {
    * an array is handed over whole or stays buffered, so a run that stops
    * drops nothing. Use one of `events` and `batches` per sink.
    *
+   * `Stream.flattenArray` makes it a stream of events in chunks of one read,
+   * for chunk-aware stages: `Stream.groupedWithin` costs per pull, so it
+   * groups these chunks several times faster than `events`, pulled one event
+   * at a time. A run of the flattened stream that stops in the middle of a
+   * chunk drops the rest of it; those events stay pending and are delivered
+   * again after the ack grace period.
+   *
    * @example
    * ```ts
    * import { Stream } from "effect"
    * import type { Sink } from "@effect-pulse/core"
    *
    * const ackEachBatch = (sink: Sink.Sink) => sink.batches.pipe(Stream.runForEach((events) => sink.ackAll(events)))
+   *
+   * // Groups of up to 500 events, waiting at most 50 ms for a group to fill.
+   * const ackInGroups = (sink: Sink.Sink) =>
+   *   sink.batches.pipe(
+   *     Stream.flattenArray,
+   *     Stream.groupedWithin(500, "50 millis"),
+   *     Stream.runForEach((events) => sink.ackAll(events))
+   *   )
    * ```
    */
-  readonly batches: Stream.Stream<ReadonlyArray<SinkEvent>, SinkError>
+  readonly batches: Stream.Stream<Arr.NonEmptyReadonlyArray<SinkEvent>, SinkError>
   /** A further stream with a copy of every event delivered after this call, until the scope closes. */
   readonly subscribe: Effect.Effect<Stream.Stream<SinkEvent, SinkError>, never, Scope.Scope>
   /**
@@ -370,7 +386,7 @@ export const make = Effect.fn("Sink.make")(function* (
       return state.consumer
     },
     events: sinkEvents(subscribers.events),
-    batches: subscribers.batches as Stream.Stream<ReadonlyArray<SinkEvent>, SinkError>,
+    batches: subscribers.batches as Stream.Stream<Arr.NonEmptyReadonlyArray<SinkEvent>, SinkError>,
     subscribe: Effect.map(subscribers.subscribe, sinkEvents),
     ...guards.guard(acks),
     nack: (event, nackOptions) =>

@@ -57,6 +57,25 @@ describeOnBothLayers(
       })
     )
 
+    it.effect("batches flattened feed groupedWithin a read at a time: every event once, in order", () =>
+      Effect.gen(function* () {
+        const stream = yield* EventStream.make(uniqueName("sink-grouped"))
+        const sink = yield* stream.sink("grouped", { start: StartAt.oldest, maxPolled: 10 })
+        const added = Array.from({ length: 35 }, (_, i) => `e${i}`)
+        yield* addNamed(stream, added)
+        const groups = yield* sink.batches.pipe(
+          Stream.flattenArray,
+          Stream.groupedWithin(7, "1 hour"),
+          Stream.tap((events) => sink.ackAll(events)),
+          Stream.take(5),
+          Stream.runCollect
+        )
+        expect(groups.map((events) => events.length)).toEqual([7, 7, 7, 7, 7])
+        expect(groups.flatMap(names)).toEqual(added)
+        expect(yield* pendingCount(stream, "grouped")).toBe(0)
+      })
+    )
+
     it.effect("starts after a given event, or with the events added after its creation", () =>
       Effect.gen(function* () {
         const stream = yield* EventStream.make(uniqueName("sink-since"))

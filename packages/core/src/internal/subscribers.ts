@@ -11,6 +11,7 @@
  * @internal
  */
 import { type Cause, Deferred, Effect, Exit, Latch, Queue, type Scope, Stream } from "effect"
+import type * as Arr from "effect/Array"
 import type { Event } from "../Event.js"
 
 export interface Subscribers<E> {
@@ -27,7 +28,7 @@ export interface Subscribers<E> {
    * then, as one array. Nothing is dropped by a run that stops: an array is
    * handed over whole or stays in the queue.
    */
-  readonly batches: Stream.Stream<ReadonlyArray<Event>, E>
+  readonly batches: Stream.Stream<Arr.NonEmptyReadonlyArray<Event>, E>
   /** A further stream receiving a copy of every event published after this call, until the scope closes. */
   readonly subscribe: Effect.Effect<Stream.Stream<Event, E>, never, Scope.Scope>
   /** Completes once the main stream has been run or a subscription made. */
@@ -93,7 +94,7 @@ export const make = <E>(bufferSize: number): Effect.Effect<Subscribers<E>> =>
       return Stream.fromPull(Effect.succeed(pull))
     }
 
-    const arraysOf = (queue: EventQueue<E>): Stream.Stream<ReadonlyArray<Event>, E> =>
+    const arraysOf = (queue: EventQueue<E>): Stream.Stream<Arr.NonEmptyReadonlyArray<Event>, E> =>
       Stream.fromPull(Effect.succeed(Effect.flatMap(Queue.takeAll(queue), (events) => handOver(queue, [events]))))
 
     const mainQueue: Effect.Effect<EventQueue<E>> = Effect.suspend(() => {
