@@ -285,7 +285,14 @@ const pulseConsumers = (s: Settings, scenario: ScenarioId, sinkJob: ReturnType<t
     sinkJob("pulse", "ackAll"),
     s.runs.throughput
   ),
-  batches: caseOf(scenario, "pulse", "sink.batches + ackAll", sinkJob("pulse", "batches"), s.runs.throughput)
+  batches: caseOf(scenario, "pulse", "sink.batches + ackAll", sinkJob("pulse", "batches"), s.runs.throughput),
+  chunked: caseOf(
+    scenario,
+    "pulse",
+    `sink.batches + flattenArray + groupedWithin(${s.batch}) + ackAll`,
+    sinkJob("pulse", "chunked"),
+    s.runs.throughput
+  )
 })
 
 const rawConsumer = (s: Settings, scenario: ScenarioId, sinkJob: ReturnType<typeof sinkJobOf>) =>
@@ -336,6 +343,12 @@ const sinkRows = (s: Settings): Array<Row> => {
       label: "same, effect-pulse acking the arrays it takes",
       cells: { pulse: pulse.batches, ...others },
       targets: [atLeast("ioredis", 1)]
+    },
+    {
+      scenario: "sink",
+      label: "same, effect-pulse grouping the events of those arrays",
+      cells: { pulse: pulse.chunked, ...others },
+      targets: [atLeast("ioredis", 1)]
     }
   ]
 }
@@ -362,6 +375,12 @@ const backlogRows = (s: Settings): Array<Row> => {
       scenario: "backlog",
       label: "same, effect-pulse acking the arrays it takes",
       cells: { pulse: pulse.batches, ioredis },
+      targets: [atLeast("ioredis", 1)]
+    },
+    {
+      scenario: "backlog",
+      label: "same, effect-pulse grouping the events of those arrays",
+      cells: { pulse: pulse.chunked, ioredis },
       targets: [atLeast("ioredis", 1)]
     }
   ]

@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { EventStream, RedisClient, StartAt } from "@effect-pulse/core"
+import { type Event, EventStream, RedisClient, StartAt } from "@effect-pulse/core"
 import { Queue, Worker } from "bullmq"
 import { Deferred, Effect, Schema, Stream } from "effect"
 import { PersistedQueue } from "effect/persistence"
@@ -47,11 +47,12 @@ const pulse = (job: SinkJob, url: string) => {
         const admin = yield* ioredisClient(url)
         yield* Effect.promise(() => addRawInPipelines(admin, stream.key, count, job.batch))
       }
-      // Creating the sinks (group, consumers) is part of the consumer path the clock covers.
-      const startedAt = now()
+      // Joining the group is set-up, as the raw loop's connections and `XGROUP CREATE` are: before the clock.
+      // A sink starts reading when its stream is first run, below.
       const sinks = yield* Effect.forEach(Array.from({ length: job.consumers }), () =>
         stream.sink(group, { start: StartAt.oldest })
       )
+      const startedAt = now()
       let handled = 0
       const allHandled = yield* Deferred.make<void>()
       const onHandled = (events: number) =>
@@ -60,23 +61,21 @@ const pulse = (job: SinkJob, url: string) => {
           return handled >= count ? Deferred.succeed(allHandled, undefined) : Effect.void
         })
       for (const sink of sinks) {
+        const ackGroups = <E>(groups: Stream.Stream<ReadonlyArray<Event.SinkEvent>, E>) =>
+          groups.pipe(
+            Stream.mapEffect((events) => Effect.andThen(sink.ackAll(events), onHandled(events.length)), {
+              concurrency: job.concurrency
+            }),
+            Stream.runDrain
+          )
         const consume =
           job.ackStyle === "process"
             ? sink.process(() => onHandled(1), { concurrency: job.concurrency })
             : job.ackStyle === "batches"
-              ? sink.batches.pipe(
-                  Stream.mapEffect((events) => Effect.andThen(sink.ackAll(events), onHandled(events.length)), {
-                    concurrency: job.concurrency
-                  }),
-                  Stream.runDrain
-                )
-              : sink.events.pipe(
-                  Stream.groupedWithin(job.batch, "1 millis"),
-                  Stream.mapEffect((events) => Effect.andThen(sink.ackAll(events), onHandled(events.length)), {
-                    concurrency: job.concurrency
-                  }),
-                  Stream.runDrain
-                )
+              ? ackGroups(sink.batches)
+              : job.ackStyle === "chunked"
+                ? ackGroups(sink.batches.pipe(Stream.flattenArray, Stream.groupedWithin(job.batch, "1 millis")))
+                : ackGroups(sink.events.pipe(Stream.groupedWithin(job.batch, "1 millis")))
         yield* Effect.forkScoped(consume)
       }
       if (!job.prefilled) yield* produce

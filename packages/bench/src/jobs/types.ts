@@ -52,7 +52,7 @@ export interface AddJob {
  * @since 0.1.0
  * @category models
  */
-export type SinkAckStyle = "process" | "ackAll" | "batches"
+export type SinkAckStyle = "process" | "ackAll" | "batches" | "chunked"
 
 /**
  * Sink end to end: `events` added in batches of `batch` while `consumers`
