@@ -94,27 +94,34 @@ export const notes = (
       "unsent; overlapping them would give that up.",
     "5. **Sinks** (end to end and backlog, targets ≥ 1.0× the raw `XREADGROUP COUNT 1000` + `XACK` loop). The " +
       "backlog rows time 4 consumers in one Node process on 200,000 waiting events, added the same way for both " +
-      "(pipelines of `XADD`); the end-to-end rows share the machine with each side's own producer. A consumer " +
-      "process is CPU-bound here. Fixed this time, from profiles of that consumer: the reply decoding (item 1); " +
-      "two hash-table updates per event for the entries a consumer holds unacked (so that a group destroyed from " +
-      "outside is recreated without loss; `deliver` and the ack's bookkeeping were 6.5 % and 4.2 % of " +
-      "`sink.process`'s CPU; now marks on the event and an array per delivery); two more for keeping handled events " +
-      "claimed (a set of the stage's events and the claim keeper's map, ~0.45 µs an event; now marks as well); a " +
-      "fresh 256 KB buffer per reply that spans socket chunks (~170 µs each; now one `Buffer.concat`). Earlier: a " +
-      "`WeakMap` entry per event, a root span per handled event (made only under a tracer now), a fiber per event, " +
-      "a `DateTime` and an iterator per entry. The `handle` stage now runs `concurrency` workers that take the " +
-      "next event when done with their last and queue each ack as soon as its handler succeeds (a slow event used " +
-      "to hold up its whole chunk, and the acks of the events handled around it). What is left, measured warmed " +
-      "up on a quiet machine (CPU per event from `process.cpuUsage`, GC threads included): the raw loop 1.9–2.0 µs " +
-      "(342,000–382,000 events/s), `sink.batches` + `ackAll` 2.5 µs (352,000–388,000/s), `sink.process` " +
-      "3.3–3.4 µs (342,000–351,000/s). `process` runs an effect per event by its nature (the handler, its exit, " +
-      "its ack queued): the `handle` stage alone costs ~0.5 µs an event with a handler that does nothing (chunks " +
-      "of 1000 in-memory events, no Redis); the rest is building events, GC (12–14 % of the profile: events wait " +
-      "in buffers of up to `bufferSize`, 1,000 per consumer, so young-generation collections copy them, where the " +
-      "raw loop drops each reply at once) and Effect's runtime. `sink.events` + `Stream.groupedWithin` is bounded by " +
-      "`groupedWithin` itself: in effect 4.1 it costs ~9 µs an element on this machine (a stream of numbers, one " +
-      "per pull, no Redis; 0.3 µs without it), four times the raw loop's whole cost per event. `sink.batches` is " +
-      "the way to ack in groups.",
+      "(pipelines of `XADD`), from the first read to the last ack: each side connects and joins its group before " +
+      "its clock starts (`XGROUP CREATE` for the raw loop; the group, registry and lease for a sink, 9–27 ms). The " +
+      "end-to-end rows share the machine with each side's own producer. Fixed in earlier sessions, from profiles " +
+      "of a consumer: the reply decoding (item 1); hash-table updates per event for the entries a consumer holds " +
+      "unacked and for the events kept claimed (now marks on the event and an array per delivery); a fresh 256 KB " +
+      "buffer per reply that spans socket chunks (now one `Buffer.concat`); a `WeakMap` entry, a root span, a " +
+      "fiber, a `DateTime` and an iterator per event. The `handle` stage runs `concurrency` workers that take the " +
+      "next event when done with their last and queue each ack as soon as its handler succeeds. What is left, in a " +
+      "profile of one backlog cell's timed window (fresh process, the same 50,000-event warm-up): both consumers' " +
+      "main threads sit idle about a third of the time, waiting for Redis (effect-pulse 34 %, raw 36 %); busy time " +
+      "per event is 2.6 µs for `sink.batches` + `ackAll` against the raw loop's 2.0 µs, and most of the difference " +
+      "is garbage collection: 14 % of effect-pulse's window (110 ms for 200,000 events) against 4 % (24 ms). Both " +
+      "allocate about 930 bytes per event (sampled allocation profile; `sink.process` 1,640), but the raw loop " +
+      "keeps only the IDs of a read until its `XACK` while a sink's events live until their ack's reply (5,000–" +
+      "7,000 events pending at any time, from `XPENDING` sampled every 10 ms), so each young-generation collection " +
+      "promotes a quarter to a third of what was allocated since the last one (16–24 MB and 20 ms pauses in the " +
+      "64 MB new space V8 grows to here; 4 MB and 5 ms with `--max-semi-space-size=16`), where the raw loop's " +
+      "promote next to nothing; " +
+      "the parallel collector's threads then compete with Redis for the second core. A full collection mid-run " +
+      "leaves 1.8 MB live (4,000 events), so nothing is kept longer than its ack. Warmed further (several 200,000-" +
+      "event runs in one process) both sides get faster together: `sink.batches` 2.1–2.7 µs per event, the raw " +
+      "loop 2.1–2.3 µs, `sink.process` 3.0–3.4 µs (`process` runs an effect per event by its nature: its " +
+      "`handle` stage alone costs ~0.5 µs an event with a handler that does nothing). `sink.events` + " +
+      "`Stream.groupedWithin` is bounded by `groupedWithin` itself, which costs per pull: ~9 µs on this machine " +
+      "(a stream of numbers, one per pull, no Redis; 0.3 µs without it), and `events` hands over one event per " +
+      "pull so that a stopped run drops nothing. `sink.batches.pipe(Stream.flattenArray, Stream.groupedWithin(…))` " +
+      "pulls once per read instead (the last row of each table); `sink.batches` + `ackAll` is the fastest way to " +
+      "ack in groups.",
     ...sinkCounts,
     "6. **Reader fan-out** (target ≥ 1.0× 8 raw `XREAD` loops). Each reader turns every entry into an event " +
       "(~260–350 ns with the decoding of its fields: one shared `DateTime` per millisecond for `createdAt`, field " +
