@@ -42,7 +42,7 @@ export const make = (state: SinkState, options: SinkPollOptions): Poller.Poller 
     annotations: options.annotations,
     read: (connection, polled, count) => {
       const present = polled.filter(([, stream]) => !stream.missing)
-      // The poller races the read with a change of streams: the return of a key ends this wait.
+      // A change of streams interrupts the read: the return of a key ends this wait.
       if (present.length === 0) return Effect.never
       return SinkGroups.recoveringLostGroups(
         state,
