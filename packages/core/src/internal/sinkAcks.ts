@@ -83,6 +83,12 @@ export const make = (
       else entry.events.push(event)
     }
     yield* Effect.annotateCurrentSpan({ sink: state.name, consumer: state.consumer, count })
+    // One stream (nearly always): acked in this fiber. A fiber per ack kept its events reachable for a while
+    // after the ack, so young-generation collections copied them (issue 15).
+    if (byStream.size === 1) {
+      const [entry] = byStream.values()
+      return yield* ackEvents(entry!.stream, entry!.events)
+    }
     yield* Effect.forEach(byStream.values(), (entry) => ackEvents(entry.stream, entry.events), {
       concurrency: "unbounded",
       discard: true
