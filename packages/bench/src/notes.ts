@@ -101,20 +101,19 @@ export const notes = (
       "unacked and for the events kept claimed (now marks on the event and an array per delivery); a fresh 256 KB " +
       "buffer per reply that spans socket chunks (now one `Buffer.concat`); a `WeakMap` entry, a root span, a " +
       "fiber, a `DateTime` and an iterator per event. The `handle` stage runs `concurrency` workers that take the " +
-      "next event when done with their last and queue each ack as soon as its handler succeeds. What is left, in a " +
-      "profile of one backlog cell's timed window (fresh process, the same 50,000-event warm-up): both consumers' " +
-      "main threads sit idle about a third of the time, waiting for Redis (effect-pulse 34 %, raw 36 %); busy time " +
-      "per event is 2.6 µs for `sink.batches` + `ackAll` against the raw loop's 2.0 µs, and most of the difference " +
-      "is garbage collection: 14 % of effect-pulse's window (110 ms for 200,000 events) against 4 % (24 ms). Both " +
-      "allocate about 930 bytes per event (sampled allocation profile; `sink.process` 1,640), but each of the " +
-      "sinks' young-generation collections promotes a quarter to a third of what was allocated since the last one " +
-      "(16–24 MB and 20 ms pauses in the 64 MB new space V8 grows to here; 4 MB and 5 ms with " +
-      "`--max-semi-space-size=16`), where the raw loop's promote next to nothing, and the parallel collector's " +
-      "threads compete with Redis for the second core. A full collection mid-run leaves 1.8 MB live (4,000 " +
-      "events), so nothing is kept long; what the collections copy is not pinned down: 5,000–7,000 events are " +
-      "pending at any time (`XPENDING` sampled every 10 ms), but an ack queue keeping small tickets instead of " +
-      "the events changed neither the promoted bytes nor the throughput. Warmed further (several 200,000-" +
-      "event runs in one process) both sides get faster together: `sink.batches` 2.1–2.7 µs per event, the raw " +
+      "next event when done with their last and queue each ack as soon as its handler succeeds. Fixed this time, " +
+      "from a profile of one backlog cell's timed window (fresh process, the same 50,000-event warm-up): both " +
+      "consumers' main threads sat idle about a third of the time, waiting for Redis (effect-pulse 34 %, raw 36 %), " +
+      "and effect-pulse's busy time per event was 2.6 µs for `sink.batches` + `ackAll` against the raw loop's 2.0 µs, " +
+      "most of the difference garbage collection (14 % of the window against 4 %). Both allocate about 930 bytes " +
+      "per event (sampled allocation profile; `sink.process` 1,640), but each of the sinks' young-generation " +
+      "collections found 13–25 MB still reachable (`--trace-gc-nvp`, `new_space_survived`), which the raw loop's " +
+      "did not. The poller raced each read with a signal of a change of streams, two fibers per read, and those " +
+      "kept every reply reachable for a while: with the read inline in the polling fiber (a change of streams now " +
+      "interrupts and restarts that fiber) 2–5 MB survive, and a probe of the `sink.batches` cell went from " +
+      "256,000–316,000 to 296,000–386,000 events/s. An ack of one stream's events no longer forks a fiber either. " +
+      "Warmed further (several 200,000-event runs in one process, before that fix) both sides got faster together: " +
+      "`sink.batches` 2.1–2.7 µs per event, the raw " +
       "loop 2.1–2.3 µs, `sink.process` 3.0–3.4 µs (`process` runs an effect per event by its nature: its " +
       "`handle` stage alone costs ~0.5 µs an event with a handler that does nothing). `sink.events` + " +
       "`Stream.groupedWithin` is bounded by `groupedWithin` itself, which costs per pull: ~9 µs on this machine " +
@@ -127,7 +126,8 @@ export const notes = (
       "(~260–350 ns with the decoding of its fields: one shared `DateTime` per millisecond for `createdAt`, field " +
       "names from a table, the last event name and topic remembered, no iterator or intermediate object), reads " +
       "its replies from their bytes (item 1) where the raw loops decode through ioredis, and `reader.events` takes " +
-      "a waiting event straight from its buffer. One round trip per read is left that the raw loop does not make: " +
+      "a waiting event straight from its buffer; readers share the sinks' poller, and with it the fix of a fiber " +
+      "race per read (item 5). One round trip per read is left that the raw loop does not make: " +
       "when a read goes on in the millisecond of the reader's cursor (22 % of reads in the latency runs) the reader " +
       "checks with an `XRANGE` that the key was not re-created under it; it cannot ride in the `XREAD` itself " +
       "(reading from the entry before the cursor would make a blocking read return at once with an entry already " +
