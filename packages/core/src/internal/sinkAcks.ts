@@ -74,20 +74,21 @@ export const make = (
   })
 
   const ackAll = Effect.fn("Sink.ackAll")(function* (events: Iterable<Event>) {
+    // A copy: the caller's array may change while the ack is in flight.
+    const list = Array.from(events)
+    yield* Effect.annotateCurrentSpan({ sink: state.name, consumer: state.consumer, count: list.length })
+    if (list.length === 0) return
+    // One stream (nearly always), found without a map: acked in this fiber. A fiber per ack kept its events
+    // reachable for a while after the ack, so young-generation collections copied them (issue 15).
+    const streamName = list[0]!.streamName
+    let oneStream = true
+    for (let i = 1; i < list.length && oneStream; i++) oneStream = list[i]!.streamName === streamName
+    if (oneStream) return yield* ackEvents(streamOf(list[0]!), list)
     const byStream = new Map<string, { stream: SinkStream; events: Array<Event> }>()
-    let count = 0
-    for (const event of events) {
-      count++
+    for (const event of list) {
       const entry = byStream.get(event.streamName)
       if (entry === undefined) byStream.set(event.streamName, { stream: streamOf(event), events: [event] })
       else entry.events.push(event)
-    }
-    yield* Effect.annotateCurrentSpan({ sink: state.name, consumer: state.consumer, count })
-    // One stream (nearly always): acked in this fiber. A fiber per ack kept its events reachable for a while
-    // after the ack, so young-generation collections copied them (issue 15).
-    if (byStream.size === 1) {
-      const [entry] = byStream.values()
-      return yield* ackEvents(entry!.stream, entry!.events)
     }
     yield* Effect.forEach(byStream.values(), (entry) => ackEvents(entry.stream, entry.events), {
       concurrency: "unbounded",

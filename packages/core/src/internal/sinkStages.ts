@@ -203,27 +203,18 @@ const handleSpan = (event: SinkEvent) =>
  * when done with its last, so events start in stream order, at most
  * `concurrency` at once, and a slow event holds up its worker only. The
  * next chunk is pulled by the first worker to find the current one taken.
- * What succeeded goes downstream through a queue, and its ack is queued at
- * once: an event handled early in a chunk is not left unacked (and
- * unclaimed) while a slow one of the same chunk runs.
+ * Runs until the upstream ends, and gives how it ended (`Done` or its
+ * failure).
  */
-const inWorkers = <A extends Carrier<SinkEvent>, E, R2>(
+export const runWorkers = <A, E, R2>(
   pull: Upstream<A, E>,
-  handleWith: (handled: (carrier: A) => Effect.Effect<void>) => (carrier: A) => Effect.Effect<void, never, R2>,
-  acks: AckQueue,
-  concurrency: number,
-  scope: Scope.Scope
-): Effect.Effect<Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>, never, R2> =>
-  Effect.gen(function* () {
-    const output = yield* Queue.bounded<A, E | Cause.Done>(Math.max(1024, concurrency))
-    // Offered without an effect of their own while the output has room (nearly always): two per event.
-    const handle = handleWith((carrier) => {
-      acks.offerUnsafe(eventOf(carrier))
-      return Queue.offerUnsafe(output, carrier) ? Effect.void : Effect.asVoid(Queue.offer(output, carrier))
-    })
+  handle: (carrier: A) => Effect.Effect<void, never, R2>,
+  concurrency: number
+): Effect.Effect<Cause.Cause<E | Cause.Done>, never, R2> =>
+  Effect.suspend(() => {
     let chunk: ReadonlyArray<A> = []
     let next = 0
-    // How the upstream ended (`Done`) or failed, once it did: the workers stop, then the output ends the same way.
+    // How the upstream ended (`Done`) or failed, once it did: the workers stop then.
     let ended: Cause.Cause<E | Cause.Done> | undefined
     const pulling = Semaphore.makeUnsafe(1)
     const pullMore = pulling.withPermits(1)(
@@ -246,11 +237,73 @@ const inWorkers = <A extends Carrier<SinkEvent>, E, R2>(
       if (ended !== undefined) return Effect.void
       return Effect.andThen(pullMore, worker)
     })
-    yield* Effect.forEach(Array.from({ length: concurrency }), () => worker, { concurrency, discard: true }).pipe(
-      Effect.andThen(Effect.suspend(() => Queue.failCause(output, ended!))),
+    return Effect.andThen(
+      Effect.forEach(Array.from({ length: concurrency }), () => worker, { concurrency, discard: true }),
+      Effect.sync(() => ended!)
+    )
+  })
+
+/**
+ * {@link runWorkers} as a stage: what succeeded goes downstream through a
+ * queue, and its ack is queued at once, so that an event handled early in a
+ * chunk is not left unacked (and unclaimed) while a slow one of the same
+ * chunk runs.
+ */
+const inWorkers = <A extends Carrier<SinkEvent>, E, R2>(
+  handling: Handling<A, E, R2>,
+  scope: Scope.Scope
+): Effect.Effect<Pull.Pull<Arr.NonEmptyReadonlyArray<A>, E, void>, never, R2> =>
+  Effect.gen(function* () {
+    const output = yield* Queue.bounded<A, E | Cause.Done>(Math.max(1024, handling.concurrency))
+    // Offered without an effect of their own while the output has room (nearly always): two per event.
+    const handle = handling.handleWith((carrier) => {
+      handling.acks.offerUnsafe(eventOf(carrier))
+      return Queue.offerUnsafe(output, carrier) ? Effect.void : Effect.asVoid(Queue.offer(output, carrier))
+    })
+    yield* runWorkers(handling.pulled, handle, handling.concurrency).pipe(
+      Effect.flatMap((ended) => Queue.failCause(output, ended)),
       Effect.forkIn(scope)
     )
     return Queue.takeAll(output)
+  })
+
+/** What a `handle` stage runs its workers with, its options checked and its state made in its scope. */
+export interface Handling<A, E, R2> {
+  /** The upstream's pull: each chunk's events are in hand (and take their turns) as it is pulled. */
+  readonly pulled: Upstream<A, E>
+  /** The handling of one carrier, given what to do with it once its handler succeeded. */
+  readonly handleWith: (handled: (carrier: A) => Effect.Effect<void>) => (carrier: A) => Effect.Effect<void, never, R2>
+  readonly acks: AckQueue
+  readonly concurrency: number
+}
+
+export const makeHandling = <A extends Carrier<SinkEvent>, E, X, E2, R2>(
+  pull: Upstream<A, E>,
+  handler: (carrier: A) => Effect.Effect<X, E2, R2>,
+  options: HandleOptions<A> | undefined,
+  scope: Scope.Scope
+): Effect.Effect<Handling<A, E, R2>, InvalidOption> =>
+  Effect.gen(function* () {
+    const concurrency = yield* validateInteger("concurrency", options?.concurrency ?? 1, 1)
+    const acks = yield* AckQueues.make(scope, yield* AckQueues.validateBatching(options))
+    const retry = yield* validateRetry(options?.retry)
+    const orderBy = options?.orderBy
+    if (orderBy !== undefined && typeof orderBy !== "function") {
+      return yield* new InvalidOption({ option: "orderBy", message: "orderBy must be a function of the event" })
+    }
+    const ordering = orderBy === undefined ? undefined : Ordering.make<A>(orderBy)
+    const inHand = yield* makeInHand(scope)
+    // Events are in hand, and take their turns, as chunks are pulled: in stream order, before any of them runs.
+    const pulled = Effect.tap(pull, (chunk) =>
+      Effect.sync(() => {
+        inHand.take(chunk)
+        ordering?.takeTurns(chunk)
+      })
+    )
+    const traced = yield* isTraced
+    const handleWith = (handled: (carrier: A) => Effect.Effect<void>) =>
+      handleOne(handler, onHandlerFailure(retry), ordering, inHand, traced, handled)
+    return { pulled, handleWith, acks, concurrency }
   })
 
 export const handle = <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
@@ -259,28 +312,7 @@ export const handle = <A extends Carrier<SinkEvent>, E, R, X, E2, R2>(
   options?: HandleOptions<A>
 ): Stream.Stream<A, E | InvalidOption, R | R2> =>
   Stream.transformPull(self, (pull, scope) =>
-    Effect.gen(function* () {
-      const concurrency = yield* validateInteger("concurrency", options?.concurrency ?? 1, 1)
-      const acks = yield* AckQueues.make(scope, yield* AckQueues.validateBatching(options))
-      const retry = yield* validateRetry(options?.retry)
-      const orderBy = options?.orderBy
-      if (orderBy !== undefined && typeof orderBy !== "function") {
-        return yield* new InvalidOption({ option: "orderBy", message: "orderBy must be a function of the event" })
-      }
-      const ordering = orderBy === undefined ? undefined : Ordering.make<A>(orderBy)
-      const inHand = yield* makeInHand(scope)
-      // Events are in hand, and take their turns, as chunks are pulled: in stream order, before any of them runs.
-      const pulled = Effect.tap(pull, (chunk) =>
-        Effect.sync(() => {
-          inHand.take(chunk)
-          ordering?.takeTurns(chunk)
-        })
-      )
-      const traced = yield* isTraced
-      const handleWith = (handled: (carrier: A) => Effect.Effect<void>) =>
-        handleOne(handler, onHandlerFailure(retry), ordering, inHand, traced, handled)
-      return yield* inWorkers(pulled, handleWith, acks, concurrency, scope)
-    })
+    Effect.flatMap(makeHandling(pull, handler, options, scope), (handling) => inWorkers(handling, scope))
   )
 
 export const ackEach = <A extends Carrier<SinkEvent>, E, R>(
