@@ -101,7 +101,9 @@ export const notes = (
       "unacked and for the events kept claimed (now marks on the event and an array per delivery); a fresh 256 KB " +
       "buffer per reply that spans socket chunks (now one `Buffer.concat`); a `WeakMap` entry, a root span, a " +
       "fiber, a `DateTime` and an iterator per event. The `handle` stage runs `concurrency` workers that take the " +
-      "next event when done with their last and queue each ack as soon as its handler succeeds. Fixed this time, " +
+      "next event when done with their last and queue each ack as soon as its handler succeeds; `process` runs " +
+      "those workers itself, without the queue that hands handled events downstream (nothing is downstream of " +
+      "it), and each read's span no longer captures a stack trace (2 % of a `process` profile). Also fixed, " +
       "from a profile of one backlog cell's timed window (fresh process, the same 50,000-event warm-up): both " +
       "consumers' main threads sat idle about a third of the time, waiting for Redis (effect-pulse 34 %, raw 36 %), " +
       "and effect-pulse's busy time per event was 2.6 µs for `sink.batches` + `ackAll` against the raw loop's 2.0 µs, " +
@@ -115,12 +117,21 @@ export const notes = (
       "Warmed further (several 200,000-event runs in one process, before that fix) both sides got faster together: " +
       "`sink.batches` 2.1–2.7 µs per event, the raw " +
       "loop 2.1–2.3 µs, `sink.process` 3.0–3.4 µs (`process` runs an effect per event by its nature: its " +
-      "`handle` stage alone costs ~0.5 µs an event with a handler that does nothing). `sink.events` + " +
-      "`Stream.groupedWithin` is bounded by `groupedWithin` itself, which costs per pull: ~9 µs on this machine " +
-      "(a stream of numbers, one per pull, no Redis; 0.3 µs without it), and `events` hands over one event per " +
-      "pull so that a stopped run drops nothing. `sink.batches.pipe(Stream.flattenArray, Stream.groupedWithin(…))` " +
-      "pulls once per read instead (the last row of each table); `sink.batches` + `ackAll` is the fastest way to " +
-      "ack in groups.",
+      "`handle` stage alone costs ~0.5 µs an event with a handler that does nothing). The backlog window is short " +
+      "(0.5–1 s for 200,000 events) and the VM's speed drifts: the same cell's client CPU per event ranged " +
+      "2.1–6 µs over one session, raw ioredis's included, so only the interleaved ratios mean anything; in a " +
+      "probe of 1,000,000 waiting events after a 200,000-event warm-up (fresh processes, 3 interleaved rounds) " +
+      "`sink.batches` ran at 1.0–1.26× the raw loop and `sink.process` at 0.56–1.02×. " +
+      "`sink.events` + `Stream.groupedWithin` is bounded by `groupedWithin` itself. effect 4.1 runs its upstream " +
+      "in a fiber of its own that hands every pull to the grouping fiber through a queue of capacity 0, and each " +
+      "hand-off resumes a fiber through the scheduler, which dispatches with `setImmediate`: one turn of the event " +
+      "loop per pull. Counted on a stream of numbers, one per pull, no Redis: 1.000 `setImmediate` per element and " +
+      "8–14 µs an element (0.2–1.3 µs without `groupedWithin`), its CPU profile 56 % idle (the turns' " +
+      "`epoll_wait`). `events` hands over one event per pull so that a stopped run drops nothing, so this is the " +
+      "price of that pairing, not of Redis or of the sink. `sink.batches.pipe(Stream.flattenArray, " +
+      "Stream.groupedWithin(…))` hands `groupedWithin` one read per pull instead (0.001 `setImmediate` and " +
+      "0.15 µs an element on the same stream; the last row of each table); `sink.batches` + `ackAll` is the " +
+      "fastest way to ack in groups.",
     ...sinkCounts,
     "6. **Reader fan-out** (target ≥ 1.0× 8 raw `XREAD` loops). Each reader turns every entry into an event " +
       "(~260–350 ns with the decoding of its fields: one shared `DateTime` per millisecond for `createdAt`, field " +
