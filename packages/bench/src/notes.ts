@@ -131,7 +131,12 @@ export const notes = (
       "price of that pairing, not of Redis or of the sink. `sink.batches.pipe(Stream.flattenArray, " +
       "Stream.groupedWithin(…))` hands `groupedWithin` one read per pull instead (0.001 `setImmediate` and " +
       "0.15 µs an element on the same stream; the last row of each table); `sink.batches` + `ackAll` is the " +
-      "fastest way to ack in groups.",
+      "fastest way to ack in groups. What is left of the backlog gap, from a profile of the `sink.process` " +
+      "backlog cell's timed window (this mode's settings, fresh process): garbage collection 12 % (a major " +
+      "collection of the backlog-filling pipelines' garbage falls in the window), idle 12 %, and 6 % joining the " +
+      "replies that span socket chunks (`Buffer.concat`: a fresh ~165 KB buffer per 1000-entry reply, which the " +
+      "raw loop's decoder, walking the chunks as they come, does not make); decoding a reply across its chunks " +
+      "instead of joining them is the next step.",
     ...sinkCounts,
     "6. **Reader fan-out** (target ≥ 1.0× 8 raw `XREAD` loops). Each reader turns every entry into an event " +
       "(~260–350 ns with the decoding of its fields: one shared `DateTime` per millisecond for `createdAt`, field " +
