@@ -93,7 +93,8 @@ export const notes = (
       "two thirds of the time. Parts are sent one after the other, so that a failed part leaves the later ones " +
       "unsent; overlapping them would give that up.",
     "5. **Sinks** (end to end and backlog, targets ≥ 1.0× the raw `XREADGROUP COUNT 1000` + `XACK` loop). The " +
-      "backlog rows time 4 consumers in one Node process on 200,000 waiting events, added the same way for both " +
+      `backlog rows time 4 consumers in one Node process on ${settings.backlogEvents.toLocaleString("en-US")} ` +
+      "waiting events, added the same way for both " +
       "(pipelines of `XADD`), from the first read to the last ack: each side connects and joins its group before " +
       "its clock starts (`XGROUP CREATE` for the raw loop; the group, registry and lease for a sink, 9–27 ms). The " +
       "end-to-end rows share the machine with each side's own producer. Fixed in earlier sessions, from profiles " +
@@ -117,11 +118,15 @@ export const notes = (
       "Warmed further (several 200,000-event runs in one process, before that fix) both sides got faster together: " +
       "`sink.batches` 2.1–2.7 µs per event, the raw " +
       "loop 2.1–2.3 µs, `sink.process` 3.0–3.4 µs (`process` runs an effect per event by its nature: its " +
-      "`handle` stage alone costs ~0.5 µs an event with a handler that does nothing). The backlog window is short " +
-      "(0.5–1 s for 200,000 events) and the VM's speed drifts: the same cell's client CPU per event ranged " +
-      "2.1–6 µs over one session, raw ioredis's included, so only the interleaved ratios mean anything; in a " +
-      "probe of 1,000,000 waiting events after a 200,000-event warm-up (fresh processes, 3 interleaved rounds) " +
-      "`sink.batches` ran at 1.0–1.26× the raw loop and `sink.process` at 0.56–1.02×. " +
+      "`handle` stage alone costs ~0.5 µs an event with a handler that does nothing). A fresh process's first " +
+      "second is not its steady state, and 200,000 events are consumed in 0.5–1 s: joining a 1000-entry reply " +
+      "that spans socket chunks (`Buffer.concat`, ~170 KB) costs 200 µs and more while the process still takes " +
+      "fresh memory from the system, ~36 µs once it reuses its own; and the VM's speed drifts (the same cell's " +
+      "client CPU per event ranged 2.1–6 µs over one session, raw ioredis's included). A profile of the " +
+      "`sink.process` cell at 200,000 events (fresh process) had garbage collection at 12 % of the window (a major " +
+      "collection of the backlog-filling pipelines' garbage falls in it), idle 12 % and `Buffer.concat` 6 % (the " +
+      "raw loop's decoder walks the chunks as they come and makes no joined copy; decoding across chunks is the " +
+      "next step for effect-pulse). So full mode times 1,000,000 waiting events, quick mode 200,000. " +
       "`sink.events` + `Stream.groupedWithin` is bounded by `groupedWithin` itself. effect 4.1 runs its upstream " +
       "in a fiber of its own that hands every pull to the grouping fiber through a queue of capacity 0, and each " +
       "hand-off resumes a fiber through the scheduler, which dispatches with `setImmediate`: one turn of the event " +
@@ -131,12 +136,7 @@ export const notes = (
       "price of that pairing, not of Redis or of the sink. `sink.batches.pipe(Stream.flattenArray, " +
       "Stream.groupedWithin(…))` hands `groupedWithin` one read per pull instead (0.001 `setImmediate` and " +
       "0.15 µs an element on the same stream; the last row of each table); `sink.batches` + `ackAll` is the " +
-      "fastest way to ack in groups. What is left of the backlog gap, from a profile of the `sink.process` " +
-      "backlog cell's timed window (this mode's settings, fresh process): garbage collection 12 % (a major " +
-      "collection of the backlog-filling pipelines' garbage falls in the window), idle 12 %, and 6 % joining the " +
-      "replies that span socket chunks (`Buffer.concat`: a fresh ~165 KB buffer per 1000-entry reply, which the " +
-      "raw loop's decoder, walking the chunks as they come, does not make); decoding a reply across its chunks " +
-      "instead of joining them is the next step.",
+      "fastest way to ack in groups.",
     ...sinkCounts,
     "6. **Reader fan-out** (target ≥ 1.0× 8 raw `XREAD` loops). Each reader turns every entry into an event " +
       "(~260–350 ns with the decoding of its fields: one shared `DateTime` per millisecond for `createdAt`, field " +

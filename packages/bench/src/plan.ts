@@ -159,7 +159,8 @@ export const settingsOf = (mode: Mode): Settings => {
         add: { sequential: 30_000, concurrent: 50_000, batch: 200_000 },
         addWarmup: 20_000,
         sinkEvents: 200_000,
-        backlogEvents: 200_000,
+        // 200,000 waiting events are consumed in 0.5-1 s, mostly a fresh process's start (notes, item 5).
+        backlogEvents: 1_000_000,
         fanoutEvents: 50_000,
         warmup: 50_000,
         latencyMillis: 10_000,
