@@ -218,7 +218,7 @@ export const renderReport = (input: ReportInput): string => {
     "",
     `Written by \`${input.command}\` (packages/bench); do not edit by hand. ` +
       "Rerun with `pnpm bench` (quick: three interleaved runs per cell, 8–10 minutes on a loaded machine) or `pnpm bench --full` " +
-      "(more events, five runs per cell, about 30 minutes).",
+      "(more events, five runs per cell, about 35 minutes).",
     "",
     "## Setup",
     "",
