@@ -277,6 +277,11 @@ export interface Handling<A, E, R2> {
   readonly concurrency: number
 }
 
+/**
+ * Checks a `handle` stage's options and makes its state in `scope`: the ack
+ * queue, the events in hand and, with `orderBy`, the turns of each key.
+ * `handle` and `Sink.process` both run their workers with it.
+ */
 export const makeHandling = <A extends Carrier<SinkEvent>, E, X, E2, R2>(
   pull: Upstream<A, E>,
   handler: (carrier: A) => Effect.Effect<X, E2, R2>,
