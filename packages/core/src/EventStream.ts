@@ -30,7 +30,7 @@ import { addedIdKey, streamKey } from "./internal/keys.js"
 import { eventsAdded, forStream } from "./internal/metrics.js"
 import { chunkBatch, maxPayloadSizeLimit, payloadSize } from "./internal/payloadSize.js"
 import * as SinkRegistry from "./internal/sinkRegistry.js"
-import { hasTracer } from "./internal/tracing.js"
+import { hasTracer, noStackTrace } from "./internal/tracing.js"
 import {
   loneSurrogateIndex,
   show,
@@ -42,11 +42,6 @@ import {
 import * as Reader from "./Reader.js"
 import { type Expiry, RedisClient } from "./RedisClient.js"
 import * as Sink from "./Sink.js"
-
-// The spans of adds skip their stack trace: it would show this file (the
-// span is opened here, not at the caller), and capturing it (a `new Error()`
-// per add) was the largest cost of an add on the client after the write.
-const noStackTrace = { captureStackTrace: false } as const
 
 /**
  * Stream options. `maxLen` (default 1000) bounds the stream: every add trims

@@ -38,6 +38,7 @@ import * as Poller from "./internal/poller.js"
 import { resolveReadOptions } from "./internal/readOptions.js"
 import { startCursor } from "./internal/startCursor.js"
 import * as Subscribers from "./internal/subscribers.js"
+import { noStackTrace } from "./internal/tracing.js"
 import { makeWatch, type WatchedStream } from "./internal/vanishedStreams.js"
 import { RedisClient, type StreamRead } from "./RedisClient.js"
 import * as StartAt from "./StartAt.js"
@@ -237,12 +238,11 @@ export const make = Effect.fn("Reader.make")(function* (
         )
       ).pipe(
         Effect.tap((reads) => Effect.annotateCurrentSpan("events", countEntries(reads))),
-        // Each poll is a trace of its own: the reader outlives whatever created it. No stack
-        // trace: the call site is always this one, and capturing it cost a `new Error()` per poll.
+        // Each poll is a trace of its own: the reader outlives whatever created it.
         Effect.withSpan(
           "Reader.read",
           { root: true, kind: "consumer", attributes: { ...annotations, streams: polled.length } },
-          { captureStackTrace: false }
+          noStackTrace
         )
       ),
     // A poll of one stream (the usual case) skips `Effect.forEach` and its iterator.

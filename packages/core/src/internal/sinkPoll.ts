@@ -13,6 +13,7 @@ import * as Poller from "./poller.js"
 import * as SinkGroups from "./sinkGroups.js"
 import type { SinkState, SinkStream } from "./sinkState.js"
 import { deliver } from "./sinkState.js"
+import { noStackTrace } from "./tracing.js"
 
 export interface SinkPollOptions {
   readonly maxPolled: number
@@ -56,12 +57,11 @@ export const make = (state: SinkState, options: SinkPollOptions): Poller.Poller 
         awaitKey
       ).pipe(
         Effect.tap((reads) => Effect.annotateCurrentSpan("events", countEntries(reads))),
-        // Each poll is a trace of its own: the sink outlives whatever created it. Without a captured stack
-        // trace, which would only point here and cost tens of microseconds a read.
+        // Each poll is a trace of its own: the sink outlives whatever created it.
         Effect.withSpan(
           "Sink.read",
           { root: true, kind: "consumer", attributes: { ...options.annotations, streams: present.length } },
-          { captureStackTrace: false }
+          noStackTrace
         )
       )
     },

@@ -20,7 +20,7 @@ import { TakenBy } from "./entries.js"
 import * as Ordering from "./orderedHandling.js"
 import { retryWhileDisconnected } from "./retry.js"
 import { defaultRetry, delayAfter, type RetrySchedule } from "./retrySchedule.js"
-import { isTraced } from "./tracing.js"
+import { isTraced, noStackTrace } from "./tracing.js"
 import { validateInteger } from "./validation.js"
 
 /**
@@ -195,7 +195,7 @@ const handleSpan = (event: SinkEvent) =>
         "event.name": event.eventName
       }
     },
-    { captureStackTrace: false }
+    noStackTrace
   )
 
 /**

@@ -17,3 +17,10 @@ export const hasTracer = (fiber: Fiber.Fiber<unknown, unknown>): boolean =>
 
 /** Whether the current fiber has a tracer other than effect's native one. */
 export const isTraced: Effect.Effect<boolean> = Effect.withFiber((fiber) => Effect.succeed(hasTracer(fiber)))
+
+/**
+ * The options of the spans made on hot paths (every read, add or handled
+ * event): no captured stack trace. Capturing one is a `new Error()` per span,
+ * tens of microseconds, and it would always point at the same call site.
+ */
+export const noStackTrace = { captureStackTrace: false } as const
